@@ -1,0 +1,63 @@
+# Tickscope: the project's interface. `make run` and `make test` do all set-up on a fresh
+# Debian machine with Python 3.11 and node/npm; each step is skipped once done.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+ARGS ?=
+
+.PHONY: run test unit integration e2e lint typecheck install install-test vendor chromium clean
+
+run: install
+	$(PY) -m server $(ARGS)
+
+test: install-test lint typecheck
+	$(PY) -m pytest $(ARGS)
+
+unit: install-test
+	$(PY) -m pytest tests/unit $(ARGS)
+
+integration: install-test
+	$(PY) -m pytest tests/integration $(ARGS)
+
+e2e: install-test
+	$(PY) -m pytest tests/e2e $(ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-test
+	$(VENV)/bin/mypy
+
+install: $(VENV)/.installed vendor
+install-test: $(VENV)/.installed-test vendor chromium
+vendor: node_modules/.package-lock.json
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# npm ci writes node_modules/.package-lock.json, so the stamp is npm's own.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache test-artifacts

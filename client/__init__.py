@@ -1,0 +1,1 @@
+"""Tickscope's browser client: one package for every Python engine, importable under CPython."""

@@ -1,0 +1,168 @@
+"""The one wire schema of Tickscope, shared by the server and every client engine.
+
+Stdlib only and portable to MicroPython: no dataclasses, enum, match or typing at run time.
+"""
+
+import json
+import math
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Message = dict[str, Any]
+else:
+    Message = dict
+
+# Message types, server to client.
+PRICE = "price"
+TRADE = "trade"
+BOOK = "book"
+SYSTEM = "system"
+CONFIG = "config"
+SNAPSHOT = "snapshot"
+ERROR = "error"
+STREAM_TYPES = (PRICE, TRADE, BOOK, SYSTEM)
+
+# The reference spec's fields, plus our seq.
+FIELDS = {
+    PRICE: ("type", "symbol", "price", "volume", "ts", "seq"),
+    TRADE: ("type", "symbol", "price", "size", "side", "ts", "seq"),
+    BOOK: ("type", "symbol", "bids", "asks", "ts", "seq"),
+    SYSTEM: ("type", "cpu_pct", "mem_mb", "msg_rate", "ts", "seq"),
+    CONFIG: ("type", "frequency_ms", "symbols"),
+    SNAPSHOT: ("type", "config", "prices", "last", "books", "trades", "system", "seq"),
+    ERROR: ("type", "code", "message"),
+}
+
+# Ranges of the reference spec.
+VOLUME_MIN = 100
+VOLUME_MAX = 10_000
+TRADE_SIZE_MIN = 0.01
+TRADE_SIZE_MAX = 5.0
+BUY = "buy"
+SELL = "sell"
+SIDES = (BUY, SELL)
+BOOK_DEPTH = 5
+SIGNIFICANT_DIGITS = 6  # prices carry 6 significant digits: 45123.4, 2501.23, 0.456789
+
+# Rolling buffers.
+HISTORY_LIMIT = 1000
+TRADES_LIMIT = 100
+WINDOW_SIZES = (200, 500, 1000)
+DEFAULT_WINDOW = 200
+
+# Control, client to server.
+FREQUENCY_MS = "frequency_ms"
+MIN_FREQUENCY_MS = 10
+MAX_FREQUENCY_MS = 1000
+DEFAULT_FREQUENCY_MS = 50
+CONTROL_FIELDS = (FREQUENCY_MS,)
+
+# Error codes a client can branch on; the message says what to do.
+INVALID_JSON = "invalid_json"
+NOT_AN_OBJECT = "not_an_object"
+EMPTY_CONTROL = "empty_control"
+UNKNOWN_FIELD = "unknown_field"
+WRONG_TYPE = "wrong_type"
+OUT_OF_RANGE = "out_of_range"
+BINARY_FRAME = "binary_frame"
+
+_FREQUENCY_RULE = "an integer number of milliseconds from {} to {}".format(
+    MIN_FREQUENCY_MS, MAX_FREQUENCY_MS
+)
+_EXAMPLE = '{"frequency_ms": 50}'
+
+
+def price_decimals(price: float) -> int:
+    """Decimals that keep SIGNIFICANT_DIGITS of a price, never fewer than 2."""
+    magnitude = math.floor(math.log10(price)) + 1 if price > 0 else 1
+    return max(2, SIGNIFICANT_DIGITS - magnitude)
+
+
+class ControlError(ValueError):
+    """A control message the server refuses; `code` is one of the error codes above."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_JSON_KINDS = (
+    (bool, "a boolean"),
+    (float, "a non-integer number"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+
+
+def _json_kind(value: object) -> str:
+    """How a person would name the JSON value they sent."""
+    if value is None:
+        return "null"
+    for kind, name in _JSON_KINDS:
+        if isinstance(value, kind):
+            return name
+    return "a " + type(value).__name__
+
+
+def _check_frequency(value: object) -> int:
+    # bool is an int subclass in Python; JSON true is not a period.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ControlError(
+            WRONG_TYPE,
+            "frequency_ms must be {}; got {}".format(_FREQUENCY_RULE, _json_kind(value)),
+        )
+    if not MIN_FREQUENCY_MS <= value <= MAX_FREQUENCY_MS:
+        shown = (
+            str(value)
+            if len(str(value)) <= 20
+            else "a number with {} digits".format(len(str(abs(value))))
+        )
+        raise ControlError(
+            OUT_OF_RANGE, "frequency_ms must be {}; got {}".format(_FREQUENCY_RULE, shown)
+        )
+    return value
+
+
+def parse_control(text: str) -> Message:
+    """Validate one client text frame; return the control as a dict or raise ControlError."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ControlError(
+            INVALID_JSON, "control messages are JSON objects such as " + _EXAMPLE
+        ) from None
+    if not isinstance(data, dict):
+        raise ControlError(
+            NOT_AN_OBJECT,
+            "control messages are JSON objects such as {}; got {}".format(
+                _EXAMPLE, _json_kind(data)
+            ),
+        )
+    if not data:
+        raise ControlError(EMPTY_CONTROL, "the control message is empty; send " + _EXAMPLE)
+    unknown = sorted(key for key in data if key not in CONTROL_FIELDS)
+    if unknown:
+        name = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:40] + "…"
+        raise ControlError(
+            UNKNOWN_FIELD,
+            "unknown field {}; the only control field is frequency_ms".format(json.dumps(name)),
+        )
+    return {FREQUENCY_MS: _check_frequency(data[FREQUENCY_MS])}
+
+
+def binary_frame_error() -> ControlError:
+    return ControlError(
+        BINARY_FRAME, "binary frames are not accepted; send JSON text such as " + _EXAMPLE
+    )
+
+
+def error(code: str, message: str) -> Message:
+    return {"type": ERROR, "code": code, "message": message}
+
+
+def config(frequency_ms: int, symbols: list[str]) -> Message:
+    return {"type": CONFIG, FREQUENCY_MS: frequency_ms, "symbols": symbols}

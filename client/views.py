@@ -1,0 +1,109 @@
+"""Pure functions from state to what the page shows: text and SVG attributes.
+
+The server renders the first page with these and the Python engines update it with the same
+functions, so SSR and live rendering cannot disagree. Portable to MicroPython.
+"""
+
+from .protocol import price_decimals
+
+SPARKLINE_WIDTH = 240.0
+SPARKLINE_HEIGHT = 56.0
+FLAT_RANGE = 1e-9
+PLACEHOLDER = "—"
+MINUS = "\u2212"  # a real minus sign, as wide as the plus
+US_PER_S = 1_000_000
+S_PER_DAY = 86_400
+
+
+def sparkline_points(
+    data: list[float], width: float = SPARKLINE_WIDTH, height: float = SPARKLINE_HEIGHT
+) -> str:
+    """SVG polyline points of a series, by the reference's formula.
+
+    A flat series (range below 1e-9) uses a range of 1, so it lies on the bottom edge as in the
+    reference; a single point sits at x = 0 (the reference divides by zero there).
+    """
+    count = len(data)
+    if count == 0:
+        return ""
+    low = min(data)
+    high = max(data)
+    span = high - low
+    if abs(span) < FLAT_RANGE:
+        span = 1.0
+    step = width / (count - 1) if count > 1 else 0.0
+    return " ".join(
+        "{:.1f},{:.1f}".format(step * index, height - ((value - low) / span) * height)
+        for index, value in enumerate(data)
+    )
+
+
+def _grouped(digits: str) -> str:
+    # Thousands separators by hand: MicroPython's format() has no "," option.
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]]
+    for start in range(head, len(digits), 3):
+        groups.append(digits[start : start + 3])
+    return ",".join(groups)
+
+
+def format_number(value: float, decimals: int) -> str:
+    text = ("{:." + str(decimals) + "f}").format(abs(value))
+    whole, _, fraction = text.partition(".")
+    sign = MINUS if value < 0 and float(text) != 0 else ""
+    return sign + _grouped(whole) + ("." + fraction if fraction else "")
+
+
+def format_price(price: float | None) -> str:
+    if price is None:
+        return PLACEHOLDER
+    return format_number(price, price_decimals(price))
+
+
+def change_pct(first: float, last: float) -> float:
+    return (last - first) / first * 100.0 if first else 0.0
+
+
+def format_change(pct: float | None) -> str:
+    if pct is None:
+        return PLACEHOLDER
+    text = "{:.2f}%".format(abs(pct))
+    if text == "0.00%":
+        return text
+    return ("+" if pct > 0 else MINUS) + text
+
+
+def change_direction(pct: float | None) -> str:
+    """`up`, `down` or `flat`: the card's data-direction, which the stylesheet colours."""
+    if pct is None or "{:.2f}".format(abs(pct)) == "0.00":
+        return "flat"
+    return "up" if pct > 0 else "down"
+
+
+def format_volume(volume: int | None) -> str:
+    return PLACEHOLDER if volume is None else _grouped(str(int(volume)))
+
+
+def format_size(size: float) -> str:
+    return "{:.4f}".format(size)
+
+
+def format_clock(ts_us: int) -> str:
+    """HH:MM:SS.mmm of a µs timestamp, UTC (no time module: portable and pure)."""
+    seconds = ts_us // US_PER_S
+    millis = (ts_us % US_PER_S) // 1000
+    in_day = seconds % S_PER_DAY
+    return "{:02d}:{:02d}:{:02d}.{:03d}".format(
+        in_day // 3600, in_day % 3600 // 60, in_day % 60, millis
+    )
+
+
+def depth_pct(size: float, largest: float) -> str:
+    """Width of a book level's depth bar, as a CSS percentage."""
+    if largest <= 0:
+        return "0%"
+    return "{:.1f}%".format(min(100.0, size / largest * 100.0))
+
+
+def format_stat(value: float | None, decimals: int = 1) -> str:
+    return PLACEHOLDER if value is None else format_number(value, decimals)

@@ -1,0 +1,1 @@
+"""Tickscope's server: market simulator, WebSocket hub and server-rendered dashboard."""

@@ -1,0 +1,153 @@
+"""`python -m server`: start Tickscope.
+
+With --port 0 the OS picks a free port; the real URL is printed as
+`Tickscope listening on http://HOST:PORT` once the socket accepts connections.
+"""
+
+import argparse
+import socket
+import sys
+from typing import NoReturn
+
+import uvicorn
+
+from client.protocol import DEFAULT_FREQUENCY_MS, MAX_FREQUENCY_MS, MIN_FREQUENCY_MS
+from server.app import create_app
+from server.settings import CONTROL_FRAME_LIMIT, DEFAULT_HOST, DEFAULT_PORT, Settings
+from server.simulator import DEFAULT_SYMBOL_COUNT, MAX_SYMBOLS, default_symbols
+from server.vendor import MissingVendorError
+
+MAX_PORT = 65535
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments end with one line a person can act on, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_PORT}, got {value}")
+    return value
+
+
+def frequency(text: str) -> int:
+    value = int(text)
+    if not MIN_FREQUENCY_MS <= value <= MAX_FREQUENCY_MS:
+        raise argparse.ArgumentTypeError(
+            f"must be from {MIN_FREQUENCY_MS} to {MAX_FREQUENCY_MS} ms, got {value}"
+        )
+    return value
+
+
+def symbols(text: str) -> tuple[str, ...]:
+    """A count (`8`) or a comma list (`BTC/USD,ETH/USD`)."""
+    text = text.strip()
+    if text.isdigit():
+        try:
+            return tuple(default_symbols(int(text)))
+        except ValueError as bad:
+            raise argparse.ArgumentTypeError(str(bad)) from None
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError("empty symbol name in the list")
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError("symbols must be distinct")
+    if len(names) > MAX_SYMBOLS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SYMBOLS} symbols")
+    return tuple(names)
+
+
+# argparse names the converter in its message; give them readable names.
+port.__name__ = "port"
+frequency.__name__ = "period"
+symbols.__name__ = "symbols"
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = OneLineParser(
+        prog="python -m server",
+        description="Tickscope: a simulated market streamed over WebSockets to a live dashboard.",
+    )
+    cli.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default %(default)s)")
+    cli.add_argument(
+        "--port",
+        type=port,
+        default=DEFAULT_PORT,
+        help="TCP port (default %(default)s; 0 picks a free port and prints the URL)",
+    )
+    cli.add_argument(
+        "--symbols",
+        type=symbols,
+        default=tuple(default_symbols()),
+        help=f"a count (1-{MAX_SYMBOLS}) or a comma list of symbols "
+        f"(default {DEFAULT_SYMBOL_COUNT}: BTC/USD, ETH/USD, SOL/USD, ...)",
+    )
+    cli.add_argument(
+        "--seed", type=int, default=None, help="seed of the simulator (default: random)"
+    )
+    cli.add_argument(
+        "--frequency-ms",
+        type=frequency,
+        default=DEFAULT_FREQUENCY_MS,
+        help=f"tick period in ms, {MIN_FREQUENCY_MS}-{MAX_FREQUENCY_MS} (default %(default)s)",
+    )
+    cli.add_argument(
+        "--log-level", choices=LOG_LEVELS, default="info", help="(default %(default)s)"
+    )
+    return cli
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        symbols=args.symbols,
+        seed=args.seed,
+        frequency_ms=args.frequency_ms,
+        log_level=args.log_level,
+    )
+    try:
+        app = create_app(settings)
+        sock = bind(settings.host, settings.port)
+    except MissingVendorError as missing:
+        sys.exit(f"tickscope: error: {missing}")
+    except OSError as failed:
+        sys.exit(
+            f"tickscope: error: cannot listen on {settings.host}:{settings.port}: {failed.strerror}"
+        )
+    config = uvicorn.Config(
+        app,
+        log_level=settings.log_level,
+        ws_max_size=CONTROL_FRAME_LIMIT,
+        # Deflate would compress every frame once per client, undoing encode-once fan-out.
+        ws_per_message_deflate=False,
+        lifespan="on",
+    )
+    # The socket already listens: connections wait in its backlog until the app is up.
+    print(f"Tickscope listening on {url_of(sock)}", flush=True)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""The Starlette application: routes, static mounts and the lifespan that runs the market."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from server import metrics, pages, ws
+from server.headers import SecurityHeaders
+from server.services import Services
+from server.settings import Settings
+from server.vendor import PACKAGES, ImmutableFiles, check_installed
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    check_installed(settings.node_modules)
+    services = Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with services.running():
+            yield
+
+    vendor_urls = {package.mount: package.url(settings.node_modules) for package in PACKAGES}
+    vendor_mounts = [
+        Mount(
+            vendor_urls[package.mount],
+            ImmutableFiles(directory=package.directory(settings.node_modules)),
+        )
+        for package in PACKAGES
+    ]
+    app = Starlette(
+        routes=[
+            Route("/", pages.dashboard),
+            WebSocketRoute("/ws", ws.stream),
+            Route("/healthz", metrics.healthz),
+            Route("/metrics", metrics.prometheus),
+            Mount("/public", StaticFiles(directory=settings.public_dir)),
+            Mount("/client", StaticFiles(directory=settings.client_dir)),
+            *vendor_mounts,
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.vendor_urls = vendor_urls
+    app.state.registry = metrics.registry_for(services)
+    return app

@@ -1,0 +1,87 @@
+"""The market's clock: ticks the simulator on a drift-free schedule and publishes to the hub.
+
+Deadlines are absolute (start + k * period), so a late wake-up shortens the next wait instead
+of shifting every later tick. A period change takes effect at once and is announced to every
+client as a `config` message.
+"""
+
+import asyncio
+import time
+
+from client.protocol import MAX_FREQUENCY_MS, MIN_FREQUENCY_MS, Message, config
+from server.hub import Hub
+from server.simulator import Market
+from server.system import SystemSampler
+
+MS = 1000.0
+SYSTEM_PERIOD_S = 1.0
+MAX_CATCH_UP_TICKS = 5  # past this many missed ticks, skip ahead rather than burst
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class Feed:
+    def __init__(self, market: Market, hub: Hub, frequency_ms: int) -> None:
+        self.market = market
+        self.hub = hub
+        self.frequency_ms = self._checked(frequency_ms)
+        self.ticks = 0
+        self.skipped_ticks = 0
+        self._changed = asyncio.Event()
+
+    @staticmethod
+    def _checked(frequency_ms: int) -> int:
+        if not MIN_FREQUENCY_MS <= frequency_ms <= MAX_FREQUENCY_MS:
+            raise ValueError(
+                f"frequency_ms must be from {MIN_FREQUENCY_MS} to {MAX_FREQUENCY_MS}, "
+                f"got {frequency_ms}"
+            )
+        return frequency_ms
+
+    def config(self) -> Message:
+        return config(self.frequency_ms, self.market.symbols)
+
+    def set_frequency(self, frequency_ms: int) -> None:
+        """Change the one shared period and tell every client."""
+        self.frequency_ms = self._checked(frequency_ms)
+        self._changed.set()
+        self.hub.publish(self.config())
+
+    def tick(self) -> None:
+        for message in self.market.step(now_us()):
+            self.hub.publish(message)
+        self.ticks += 1
+
+    async def run_market(self) -> None:
+        deadline = time.monotonic()
+        while True:
+            period = self.frequency_ms / MS
+            delay = deadline - time.monotonic()
+            if delay > 0:
+                if await self._period_changed_within(delay):
+                    deadline = min(deadline, time.monotonic() + self.frequency_ms / MS)
+                continue
+            self.tick()
+            deadline += period
+            behind = time.monotonic() - deadline
+            if behind > MAX_CATCH_UP_TICKS * period:
+                skipped = int(behind / period)
+                self.skipped_ticks += skipped
+                deadline += skipped * period
+
+    async def _period_changed_within(self, delay: float) -> bool:
+        try:
+            await asyncio.wait_for(self._changed.wait(), delay)
+        except TimeoutError:
+            return False
+        self._changed.clear()
+        return True
+
+    async def run_system(self, sampler: SystemSampler) -> None:
+        deadline = time.monotonic()
+        while True:
+            deadline += SYSTEM_PERIOD_S
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            self.hub.publish(sampler.sample(self.hub.published, now_us()))

@@ -1,0 +1,74 @@
+"""GET /metrics (Prometheus text) and GET /healthz (JSON), read from live counters.
+
+The hub keeps plain integer counters on its hot path; they are turned into Prometheus samples
+only when scraped, so exporting costs nothing per message.
+"""
+
+from collections.abc import Iterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.services import Services
+
+
+class HubCollector(Collector):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        hub = self.services.hub
+        yield CounterMetricFamily(
+            "tickscope_messages_published", "Messages published to the stream", hub.published
+        )
+        yield CounterMetricFamily(
+            "tickscope_messages_sent", "Messages written to client sockets", hub.sent
+        )
+        yield CounterMetricFamily(
+            "tickscope_messages_dropped",
+            "Messages dropped for clients that fell behind",
+            hub.dropped,
+        )
+        yield GaugeMetricFamily(
+            "tickscope_clients", "Connected WebSocket clients", len(hub.subscribers)
+        )
+        yield GaugeMetricFamily(
+            "tickscope_frequency_ms",
+            "Current tick period of the market",
+            self.services.feed.frequency_ms,
+        )
+        errors = CounterMetricFamily(
+            "tickscope_control_errors", "Refused control messages, by error code", labels=["code"]
+        )
+        for code, count in sorted(self.services.control_errors.items()):
+            errors.add_metric([code], count)
+        yield errors
+
+
+def registry_for(services: Services) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(HubCollector(services))
+    return registry
+
+
+async def prometheus(request: Request) -> Response:
+    registry: CollectorRegistry = request.app.state.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def healthz(request: Request) -> Response:
+    services: Services = request.app.state.services
+    last_system = services.hub.recorder.system
+    return JSONResponse(
+        {
+            "status": "ok",
+            "clients": len(services.hub.subscribers),
+            "msg_rate": last_system["msg_rate"] if last_system else 0,
+            "frequency_ms": services.feed.frequency_ms,
+            "seq": services.hub.seq,
+            "uptime_s": round(services.uptime, 3),
+        }
+    )

@@ -1,0 +1,127 @@
+"""GET /: the whole dashboard rendered on the server from the hub's current snapshot.
+
+The page is complete and truthful before any script runs; an engine then hydrates these very
+nodes (found by their data-* attributes) instead of building its own.
+"""
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from client import views
+from client.protocol import (
+    BOOK_DEPTH,
+    DEFAULT_WINDOW,
+    MAX_FREQUENCY_MS,
+    MIN_FREQUENCY_MS,
+    WINDOW_SIZES,
+    Message,
+)
+from server.services import Services
+from server.settings import ROOT
+
+TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
+ENGINES = (("py", "Python · Pyodide"), ("js", "JavaScript"))
+DEFAULT_ENGINE = "py"
+VISIBLE_TRADES = 100
+
+
+def embed_json(value: object) -> str:
+    """JSON safe inside <script>: no `</` can end the element early."""
+    return orjson.dumps(value).decode().replace("</", "<\\/")
+
+
+def price_card(symbol: str, history: list[float], last: Message | None, window: int) -> Message:
+    shown = history[-window:]
+    change = views.change_pct(shown[0], shown[-1]) if len(shown) > 1 else None
+    return {
+        "symbol": symbol,
+        "price": views.format_price(shown[-1] if shown else None),
+        "change": views.format_change(change),
+        "direction": views.change_direction(change),
+        "volume": views.format_volume(last["volume"] if last else None),
+        "points": views.sparkline_points(shown),
+    }
+
+
+def trade_row(trade: Message) -> Message:
+    return {
+        "time": views.format_clock(trade["ts"]),
+        "symbol": trade["symbol"],
+        "side": trade["side"],
+        "price": views.format_price(trade["price"]),
+        "size": views.format_size(trade["size"]),
+    }
+
+
+def ladder(symbol: str, book: Message | None) -> Message:
+    bids = book["bids"] if book else []
+    asks = book["asks"] if book else []
+    largest = max((size for _, size in bids + asks), default=0.0)
+
+    def rows(levels: list[list[float]]) -> list[Message]:
+        filled = [
+            {
+                "price": views.format_price(price),
+                "size": views.format_size(size),
+                "depth": views.depth_pct(size, largest),
+            }
+            for price, size in levels
+        ]
+        empty = {"price": views.PLACEHOLDER, "size": views.PLACEHOLDER, "depth": "0%"}
+        return filled + [empty] * (BOOK_DEPTH - len(filled))
+
+    spread = views.format_price(asks[0][0] - bids[0][0]) if bids and asks else views.PLACEHOLDER
+    # Asks are drawn above the spread, the best one nearest to it.
+    return {"symbol": symbol, "asks": rows(asks)[::-1], "bids": rows(bids), "spread": spread}
+
+
+def system_panel(system: Message | None) -> dict[str, str]:
+    if system is None:
+        return {"cpu_pct": views.PLACEHOLDER, "mem_mb": views.PLACEHOLDER, "msg_rate": "0"}
+    return {
+        "cpu_pct": views.format_number(system["cpu_pct"], 1),
+        "mem_mb": views.format_volume(system["mem_mb"]),
+        "msg_rate": views.format_volume(system["msg_rate"]),
+    }
+
+
+def dashboard_context(
+    services: Services, engine: str, vendor_urls: dict[str, str]
+) -> dict[str, Any]:
+    snapshot = services.hub.snapshot(services.feed.config())
+    return {
+        "snapshot_json": embed_json(snapshot),
+        "seq": snapshot["seq"],
+        "engine": engine,
+        "engine_label": dict(ENGINES)[engine],
+        "engines": ENGINES,
+        "frequency_ms": snapshot["config"]["frequency_ms"],
+        "min_frequency_ms": MIN_FREQUENCY_MS,
+        "max_frequency_ms": MAX_FREQUENCY_MS,
+        "window": DEFAULT_WINDOW,
+        "window_sizes": WINDOW_SIZES,
+        "sparkline_width": views.SPARKLINE_WIDTH,
+        "sparkline_height": views.SPARKLINE_HEIGHT,
+        "cards": [
+            price_card(symbol, history, snapshot["last"].get(symbol), DEFAULT_WINDOW)
+            for symbol, history in snapshot["prices"].items()
+        ],
+        "trades": [trade_row(trade) for trade in reversed(snapshot["trades"][-VISIBLE_TRADES:])],
+        "books": [ladder(symbol, snapshot["books"].get(symbol)) for symbol in snapshot["prices"]],
+        "system": system_panel(snapshot["system"]),
+        "placeholder": views.PLACEHOLDER,
+        "vendor": vendor_urls,
+    }
+
+
+async def dashboard(request: Request) -> Response:
+    services: Services = request.app.state.services
+    engine = request.query_params.get("engine", DEFAULT_ENGINE)
+    if engine not in dict(ENGINES):
+        engine = DEFAULT_ENGINE
+    context = dashboard_context(services, engine, request.app.state.vendor_urls)
+    return TEMPLATES.TemplateResponse(request, "index.html", context)

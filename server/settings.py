@@ -1,0 +1,37 @@
+"""Typed settings of one server process."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from client.protocol import DEFAULT_FREQUENCY_MS
+from server.hub import DEFAULT_QUEUE_LIMIT
+from server.simulator import default_symbols
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+CONTROL_FRAME_LIMIT = 4096  # bytes; uvicorn closes larger frames with 1009
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    symbols: tuple[str, ...] = field(default_factory=lambda: tuple(default_symbols()))
+    seed: int | None = None
+    frequency_ms: int = DEFAULT_FREQUENCY_MS
+    queue_limit: int = DEFAULT_QUEUE_LIMIT
+    log_level: str = "info"
+    root: Path = ROOT
+
+    @property
+    def public_dir(self) -> Path:
+        return self.root / "public"
+
+    @property
+    def client_dir(self) -> Path:
+        return self.root / "client"
+
+    @property
+    def node_modules(self) -> Path:
+        return self.root / "node_modules"

@@ -1,0 +1,72 @@
+"""The pinned browser runtimes from node_modules, served offline at versioned, immutable paths."""
+
+import json
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+# Python's table varies with the host's /etc/mime.types; the browser insists on these.
+MIME_TYPES = {
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".wasm": "application/wasm",
+    ".zip": "application/zip",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".css": "text/css",
+}
+for _suffix, _type in MIME_TYPES.items():
+    mimetypes.add_type(_type, _suffix)
+
+
+@dataclass(frozen=True)
+class VendorPackage:
+    """An npm package (or a folder of it) and the URL prefix it is served under."""
+
+    name: str  # npm name
+    mount: str  # short name in the URL
+    subdir: str = ""
+
+    def directory(self, node_modules: Path) -> Path:
+        return node_modules / self.name / self.subdir if self.subdir else node_modules / self.name
+
+    def version(self, node_modules: Path) -> str:
+        manifest = node_modules / self.name / "package.json"
+        return str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
+
+    def url(self, node_modules: Path) -> str:
+        return f"/vendor/{self.mount}/{self.version(node_modules)}"
+
+
+PYODIDE = VendorPackage("pyodide", "pyodide")
+PYSCRIPT = VendorPackage("@pyscript/core", "pyscript", "dist")
+MICROPYTHON = VendorPackage("@micropython/micropython-webassembly-pyscript", "micropython")
+PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON)
+
+
+class MissingVendorError(RuntimeError):
+    pass
+
+
+def check_installed(node_modules: Path) -> None:
+    missing = [p.name for p in PACKAGES if not (node_modules / p.name / "package.json").is_file()]
+    if missing:
+        raise MissingVendorError(
+            f"missing npm packages {', '.join(missing)} in {node_modules}: run `make install`"
+        )
+
+
+class ImmutableFiles(StaticFiles):
+    """StaticFiles whose responses may be cached forever: their URL carries the version."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
