@@ -60,6 +60,11 @@ def format_price(price: float | None) -> str:
     return format_number(price, price_decimals(price))
 
 
+def format_spread(best_bid: float, best_ask: float) -> str:
+    """The spread on the price grid of the quotes themselves (not of the small difference)."""
+    return format_number(best_ask - best_bid, price_decimals(best_ask))
+
+
 def change_pct(first: float, last: float) -> float:
     return (last - first) / first * 100.0 if first else 0.0
 

@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         log_level=args.log_level,
     )
     try:
-        app = create_app(settings)
         sock = bind(settings.host, settings.port)
+        app = create_app(settings, on_ready=lambda: announce(sock))
     except MissingVendorError as missing:
         sys.exit(f"tickscope: error: {missing}")
     except OSError as failed:
@@ -144,10 +144,17 @@ def main(argv: list[str] | None = None) -> None:
         ws_per_message_deflate=False,
         lifespan="on",
     )
-    # The socket already listens: connections wait in its backlog until the app is up.
-    print(f"Tickscope listening on {url_of(sock)}", flush=True)
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def announce(sock: socket.socket) -> None:
+    # Printed from the app's startup: by then Ctrl-C is uvicorn's to handle, and a reader of
+    # this line (a test, a script) can connect at once.
+    print(f"Tickscope listening on {url_of(sock)}", flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # before uvicorn took over the signal: nothing to clean up
+        sys.exit(130)

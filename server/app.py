@@ -1,6 +1,6 @@
 """The Starlette application: routes, static mounts and the lifespan that runs the market."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -15,7 +15,10 @@ from server.settings import Settings
 from server.vendor import PACKAGES, ImmutableFiles, check_installed
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, on_ready: Callable[[], None] | None = None
+) -> Starlette:
+    """The app; `on_ready` runs once the market is ticking and requests are served."""
     settings = settings or Settings()
     check_installed(settings.node_modules)
     services = Services.build(settings)
@@ -23,6 +26,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with services.running():
+            if on_ready:
+                on_ready()
             yield
 
     vendor_urls = {package.mount: package.url(settings.node_modules) for package in PACKAGES}

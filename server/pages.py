@@ -74,7 +74,7 @@ def ladder(symbol: str, book: Message | None) -> Message:
         empty = {"price": views.PLACEHOLDER, "size": views.PLACEHOLDER, "depth": "0%"}
         return filled + [empty] * (BOOK_DEPTH - len(filled))
 
-    spread = views.format_price(asks[0][0] - bids[0][0]) if bids and asks else views.PLACEHOLDER
+    spread = views.format_spread(bids[0][0], asks[0][0]) if bids and asks else views.PLACEHOLDER
     # Asks are drawn above the spread, the best one nearest to it.
     return {"symbol": symbol, "asks": rows(asks)[::-1], "bids": rows(bids), "spread": spread}
 

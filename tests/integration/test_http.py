@@ -1,0 +1,201 @@
+"""HTTP routes of a real server: the SSR page, vendor assets, health and metrics."""
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from client import views
+from tests.conftest import ROOT, RunningServer
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def version_of(package: str) -> str:
+    manifest = ROOT / "node_modules" / package / "package.json"
+    return str(json.loads(manifest.read_text())["version"])
+
+
+class Nodes(HTMLParser):
+    """Every element with its attributes and its direct text, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[dict[str, str]] = []
+        self._open: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = {"tag": tag, "text": "", **{k: v or "" for k, v in attrs}}
+        self.elements.append(element)
+        if tag not in ("input", "meta", "link", "polyline", "br"):
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            if self._open.pop()["tag"] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self._open[-1]["text"] += data
+
+
+def parse(html: str) -> list[dict[str, str]]:
+    nodes = Nodes()
+    nodes.feed(html)
+    return nodes.elements
+
+
+def embedded_snapshot(html: str) -> dict:
+    found = re.search(
+        r'<script type="application/json" id="tickscope-snapshot">(.*?)</script>', html, re.S
+    )
+    assert found, "the page embeds its snapshot"
+    return json.loads(found.group(1))
+
+
+@pytest.fixture(scope="module")
+def page(server: RunningServer) -> str:
+    response = httpx.get(server.url + "/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def test_the_page_shows_the_snapshots_last_prices(page: str) -> None:
+    snapshot = embedded_snapshot(page)
+    elements = parse(page)
+    cards = [e for e in elements if "data-symbol" in e]
+    assert [c["data-symbol"] for c in cards] == snapshot["config"]["symbols"]
+    shown = [
+        e["text"].strip() for e in elements if e.get("data-field") == "price" and e["tag"] == "div"
+    ]
+    expected = [
+        views.format_price(snapshot["prices"][s][-1]) for s in snapshot["config"]["symbols"]
+    ]
+    assert shown == expected
+    assert all(re.fullmatch(r"[\d,]+\.\d+", text) for text in shown)
+
+
+def test_every_sparkline_is_drawn_from_the_snapshot(page: str) -> None:
+    snapshot = embedded_snapshot(page)
+    lines = [e for e in parse(page) if e.get("data-field") == "sparkline"]
+    assert len(lines) == len(snapshot["config"]["symbols"])
+    for line, symbol in zip(lines, snapshot["config"]["symbols"], strict=True):
+        assert line["points"] == views.sparkline_points(snapshot["prices"][symbol][-200:])
+        assert line["points"], "the page was served after at least one tick"
+
+
+def test_the_page_has_every_bound_node_of_the_dom_contract(page: str) -> None:
+    elements = parse(page)
+    html = next(e for e in elements if e["tag"] == "html")
+    assert html["data-engine"] == "py"
+    assert html["data-state"] == "ssr"
+    controls = {e["data-control"]: e for e in elements if "data-control" in e}
+    assert set(controls) == {"frequency", "window", "pause", "reset", "engine"}
+    assert controls["frequency"]["type"] == "range"
+    assert (controls["frequency"]["min"], controls["frequency"]["max"]) == ("10", "1000")
+    windows = [e["value"] for e in elements if e["tag"] == "option" and e["value"].isdigit()]
+    assert windows == ["200", "500", "1000"]
+    books = [e for e in elements if "data-book" in e]
+    assert len(books) == 8
+    levels = [e for e in elements if "data-level" in e]
+    assert len(levels) == 8 * 10
+    fields = {e.get("data-field") for e in elements}
+    for name in (
+        "cpu_pct",
+        "mem_mb",
+        "msg_rate",
+        "rate",
+        "received",
+        "gaps",
+        "latency-p95",
+        "fps-mean",
+        "ready",
+    ):
+        assert name in fields, name
+    trades = [e for e in elements if e["tag"] == "tr" and e.get("data-side") in ("buy", "sell")]
+    assert 0 < len(trades) <= 100
+
+
+def test_the_page_is_cross_origin_isolated(server: RunningServer) -> None:
+    headers = httpx.get(server.url + "/").headers
+    assert headers["cross-origin-opener-policy"] == "same-origin"
+    assert headers["cross-origin-embedder-policy"] == "require-corp"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("package", "mount", "file", "content_type"),
+    [
+        ("pyodide", "pyodide", "pyodide.mjs", "text/javascript"),
+        ("pyodide", "pyodide", "pyodide.asm.mjs", "text/javascript"),
+        ("pyodide", "pyodide", "pyodide.asm.wasm", "application/wasm"),
+        ("pyodide", "pyodide", "python_stdlib.zip", "application/zip"),
+        ("pyodide", "pyodide", "pyodide-lock.json", "application/json"),
+        ("@pyscript/core", "pyscript", "core.js", "text/javascript"),
+        ("@pyscript/core", "pyscript", "core.css", "text/css"),
+        (
+            "@micropython/micropython-webassembly-pyscript",
+            "micropython",
+            "micropython.mjs",
+            "text/javascript",
+        ),
+        (
+            "@micropython/micropython-webassembly-pyscript",
+            "micropython",
+            "micropython.wasm",
+            "application/wasm",
+        ),
+    ],
+)
+def test_vendor_assets_are_served_with_their_mime_type_and_cached_forever(
+    server: RunningServer, package: str, mount: str, file: str, content_type: str
+) -> None:
+    response = httpx.get(f"{server.url}/vendor/{mount}/{version_of(package)}/{file}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == content_type
+    assert response.headers["cache-control"] == IMMUTABLE
+    subdir = "dist" if package == "@pyscript/core" else ""
+    assert response.content == Path(ROOT / "node_modules" / package / subdir / file).read_bytes()
+
+
+def test_pyscript_lazy_chunks_are_served(server: RunningServer) -> None:
+    dist = ROOT / "node_modules" / "@pyscript" / "core" / "dist"
+    chunk = next(dist.glob("py-*.js")).name
+    response = httpx.get(f"{server.url}/vendor/pyscript/{version_of('@pyscript/core')}/{chunk}")
+    assert response.status_code == 200
+
+
+def test_client_package_source_is_served_for_the_browser(server: RunningServer) -> None:
+    response = httpx.get(server.url + "/client/protocol.py")
+    assert response.status_code == 200
+    assert response.text == (ROOT / "client" / "protocol.py").read_text()
+
+
+def test_healthz_reports_status_clients_rate_and_uptime(server: RunningServer) -> None:
+    health = httpx.get(server.url + "/healthz").json()
+    assert health["status"] == "ok"
+    assert isinstance(health["clients"], int)
+    assert isinstance(health["msg_rate"], int)
+    assert health["uptime_s"] > 0
+
+
+def test_metrics_are_prometheus_text(server: RunningServer) -> None:
+    response = httpx.get(server.url + "/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    for name in (
+        "tickscope_messages_published_total",
+        "tickscope_messages_sent_total",
+        "tickscope_messages_dropped_total",
+        "tickscope_clients",
+    ):
+        assert re.search(rf"^{name} \d", response.text, re.M), name
+
+
+def test_unknown_paths_are_404(server: RunningServer) -> None:
+    assert httpx.get(server.url + "/vendor/pyodide/0.0.0/pyodide.mjs").status_code == 404
+    assert httpx.get(server.url + "/nope").status_code == 404
