@@ -72,6 +72,7 @@ _FREQUENCY_RULE = "an integer number of milliseconds from {} to {}".format(
     MIN_FREQUENCY_MS, MAX_FREQUENCY_MS
 )
 _EXAMPLE = '{"frequency_ms": 50}'
+_SHOWN_NAME_LIMIT = 40  # characters of an unknown field's (escaped) name quoted back
 
 
 def price_decimals(price: float) -> int:
@@ -131,7 +132,8 @@ def parse_control(text: str) -> Message:
     """Validate one client text frame; return the control as a dict or raise ControlError."""
     try:
         data = json.loads(text)
-    except ValueError:
+    # RuntimeError: nesting too deep for the parser (CPython's RecursionError is one).
+    except (ValueError, RuntimeError):
         raise ControlError(
             INVALID_JSON, "control messages are JSON objects such as " + _EXAMPLE
         ) from None
@@ -146,10 +148,11 @@ def parse_control(text: str) -> Message:
         raise ControlError(EMPTY_CONTROL, "the control message is empty; send " + _EXAMPLE)
     unknown = sorted(key for key in data if key not in CONTROL_FIELDS)
     if unknown:
-        name = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:40] + "…"
+        shown = json.dumps(unknown[0])
+        if len(shown) > _SHOWN_NAME_LIMIT:
+            shown = shown[:_SHOWN_NAME_LIMIT] + '…"'
         raise ControlError(
-            UNKNOWN_FIELD,
-            "unknown field {}; the only control field is frequency_ms".format(json.dumps(name)),
+            UNKNOWN_FIELD, "unknown field {}; the only control field is frequency_ms".format(shown)
         )
     return {FREQUENCY_MS: _check_frequency(data[FREQUENCY_MS])}
 

@@ -79,9 +79,12 @@ class Feed:
         self._changed.clear()
         return True
 
+    def sample_system(self, sampler: SystemSampler) -> None:
+        self.hub.publish(sampler.sample(self.hub.published, now_us()))
+
     async def run_system(self, sampler: SystemSampler) -> None:
         deadline = time.monotonic()
         while True:
             deadline += SYSTEM_PERIOD_S
             await asyncio.sleep(max(0.0, deadline - time.monotonic()))
-            self.hub.publish(sampler.sample(self.hub.published, now_us()))
+            self.sample_system(sampler)

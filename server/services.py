@@ -39,11 +39,13 @@ class Services:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator["Services"]:
         """Run the market and system streams for as long as the context is open."""
-        # One tick before serving, so the first page and snapshot already show a market.
+        # One tick and one system sample before serving: the first page is already complete.
+        sampler = SystemSampler()
         self.feed.tick()
+        self.feed.sample_system(sampler)
         tasks = [
             asyncio.create_task(self.feed.run_market(), name="market"),
-            asyncio.create_task(self.feed.run_system(SystemSampler()), name="system"),
+            asyncio.create_task(self.feed.run_system(sampler), name="system"),
         ]
         try:
             yield self

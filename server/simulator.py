@@ -82,6 +82,8 @@ class Market:
     def __init__(self, symbols: list[str], seed: int | None = None) -> None:
         if not symbols:
             raise ValueError("a market needs at least one symbol")
+        if not all(symbol.strip() for symbol in symbols):
+            raise ValueError("symbol names must not be empty")
         if len(set(symbols)) != len(symbols):
             raise ValueError("symbols must be distinct")
         self.random = random.Random(seed)

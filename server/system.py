@@ -19,8 +19,9 @@ class SystemSampler:
     def sample(self, published: int, ts: int) -> Message:
         """Measure now; `published` is the hub's running count of published messages."""
         now = time.monotonic()
-        elapsed = max(now - self._last_time, 1e-6)
-        rate = (published - self._last_count) / elapsed
+        # Messages of the last second: all of them when less than a second has passed (the
+        # first sample, at start-up), a per-second average after a late wake-up.
+        rate = (published - self._last_count) / max(now - self._last_time, 1.0)
         self._last_count, self._last_time = published, now
         return {
             "type": SYSTEM,

@@ -1,7 +1,5 @@
 """Control messages over a real socket: the shared period changes; bad input costs nothing."""
 
-import asyncio
-
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -16,7 +14,7 @@ from client.protocol import (
     WRONG_TYPE,
 )
 from tests.conftest import RunningServer, start_server
-from tests.integration.wsclient import Message, ws_client
+from tests.integration.wsclient import Message, run, ws_client
 
 MESSAGE_TOO_BIG = 1009
 
@@ -68,7 +66,7 @@ def test_every_bad_control_gets_its_error_and_the_stream_goes_on(server: Running
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "the bystander lost messages"
         return results
 
-    results = asyncio.run(scenario())
+    results = run(scenario())
     for (payload, code), (error, before) in zip(BAD_CONTROLS, results, strict=True):
         assert error["code"] == code, payload
         assert set(error) == {"type", "code", "message"}
@@ -86,7 +84,7 @@ def test_refused_controls_are_counted_in_metrics(server: RunningServer) -> None:
             await client.send('{"frequency_ms": 5}')
             await client.until(is_error)
 
-    asyncio.run(scenario())
+    run(scenario())
     text = httpx.get(server.url + "/metrics").text
     assert 'tickscope_control_errors_total{code="out_of_range"}' in text
 
@@ -105,7 +103,7 @@ def test_a_frequency_change_reaches_every_client() -> None:
             return to_sender, to_other, config
 
     with start_server("--seed", "2") as server:
-        to_sender, to_other, newcomer = asyncio.run(scenario(server))
+        to_sender, to_other, newcomer = run(scenario(server))
         health = httpx.get(server.url + "/healthz").json()
     assert to_sender["frequency_ms"] == to_other["frequency_ms"] == newcomer["frequency_ms"] == 20
     assert to_sender["seq"] == to_other["seq"], "one broadcast, one seq"
@@ -125,7 +123,7 @@ def test_an_oversized_control_frame_closes_with_1009_and_spares_others(
             assert len(await bystander.take(20)) == 20
             return closed.value.rcvd.code if closed.value.rcvd else None
 
-    assert asyncio.run(scenario()) == MESSAGE_TOO_BIG
+    assert run(scenario()) == MESSAGE_TOO_BIG
 
 
 def test_the_default_period_comes_from_the_command_line() -> None:
@@ -135,4 +133,4 @@ def test_the_default_period_comes_from_the_command_line() -> None:
             return config
 
     with start_server("--frequency-ms", "250") as server:
-        assert asyncio.run(scenario(server))["frequency_ms"] == 250
+        assert run(scenario(server))["frequency_ms"] == 250

@@ -5,7 +5,7 @@ import time
 
 from client.protocol import FIELDS, HISTORY_LIMIT, STREAM_TYPES, TRADES_LIMIT
 from tests.conftest import RunningServer, start_server
-from tests.integration.wsclient import Client, Message, ws_client
+from tests.integration.wsclient import Client, Message, run, ws_client
 
 SYSTEM_PERIOD_S = 1.0
 DEFAULT_SYMBOLS = 8
@@ -25,7 +25,7 @@ def test_a_new_client_gets_the_snapshot_then_config_then_the_stream(server: Runn
             first = await client.receive()
             assert first["seq"] == snapshot["seq"] + 1
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_all_four_streams_arrive_with_exactly_the_reference_fields_plus_ts_and_seq(
@@ -41,7 +41,7 @@ def test_all_four_streams_arrive_with_exactly_the_reference_fields_plus_ts_and_s
                     seen.setdefault(message["type"], message)
         return seen
 
-    seen = asyncio.run(scenario())
+    seen = run(scenario())
     for kind in STREAM_TYPES:
         assert tuple(sorted(seen[kind])) == tuple(sorted(FIELDS[kind])), kind
         assert isinstance(seen[kind]["ts"], int)
@@ -59,7 +59,7 @@ def test_seq_strictly_increases_without_gaps_for_a_reading_client(server: Runnin
             snapshot, _ = await client.handshake()
             return snapshot, await client.take(600)
 
-    snapshot, messages = asyncio.run(scenario())
+    snapshot, messages = run(scenario())
     seqs = [m["seq"] for m in messages]
     assert seqs == list(range(snapshot["seq"] + 1, snapshot["seq"] + 1 + len(seqs)))
 
@@ -71,7 +71,7 @@ def test_ts_is_the_server_wall_clock_in_microseconds(server: RunningServer) -> N
             return await client.until_type("price")
 
     before = time.time_ns() // 1000
-    price = asyncio.run(scenario())
+    price = run(scenario())
     after = time.time_ns() // 1000
     assert before - 1_000_000 <= price["ts"] <= after
 
@@ -88,7 +88,7 @@ def test_the_snapshot_alone_makes_a_late_client_whole(server: RunningServer) -> 
             seen += await early.collect_for(0.2)
             return seen, snapshot
 
-    seen, snapshot = asyncio.run(scenario())
+    seen, snapshot = run(scenario())
     known = [m for m in seen if m["seq"] <= snapshot["seq"]]
     for symbol in snapshot["config"]["symbols"]:
         prices = [m for m in known if m["type"] == "price" and m["symbol"] == symbol]
@@ -126,7 +126,7 @@ def test_rate_follows_the_frequency_and_the_clock_does_not_drift() -> None:
             return slow, fast
 
     with start_server("--seed", "11") as server:
-        slow, fast = asyncio.run(scenario(server))
+        slow, fast = run(scenario(server))
     # 8 symbols: 160 prices/s at 50 ms, 800/s at 10 ms (issue: 800 ± 5%).
     assert 160 * 0.95 <= slow <= 160 * 1.05
     assert 800 * 0.95 <= fast <= 800 * 1.05
@@ -139,7 +139,7 @@ def test_trades_and_books_follow_the_price_rate_in_proportion() -> None:
             return await client.take(2000)
 
     with start_server("--frequency-ms", "10", "--seed", "5") as server:
-        messages = asyncio.run(scenario(server))
+        messages = run(scenario(server))
     counts = {kind: sum(m["type"] == kind for m in messages) for kind in STREAM_TYPES}
     assert abs(counts["trade"] / counts["price"] - 0.25) < 0.02
     assert abs(counts["book"] / counts["price"] - 0.5) < 0.02
@@ -152,7 +152,7 @@ def test_system_reports_the_published_rate(server: RunningServer) -> None:
             await client.until_type("system")
             return [await client.until_type("system") for _ in range(2)]
 
-    systems = asyncio.run(scenario())
+    systems = run(scenario())
     # 8 symbols at 50 ms: 160 prices + 40 trades + 80 books + 1 system per second.
     for system in systems:
         assert 0.8 * 281 <= system["msg_rate"] <= 1.2 * 281
@@ -165,6 +165,6 @@ def test_a_custom_symbol_list_streams_those_symbols() -> None:
             return snapshot, await client.take(50)
 
     with start_server("--symbols", "BTC/USD,FOO/EUR", "--seed", "3") as server:
-        snapshot, messages = asyncio.run(scenario(server))
+        snapshot, messages = run(scenario(server))
     assert snapshot["config"]["symbols"] == ["BTC/USD", "FOO/EUR"]
     assert {m["symbol"] for m in messages if m["type"] == "price"} == {"BTC/USD", "FOO/EUR"}

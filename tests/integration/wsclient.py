@@ -2,9 +2,10 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -14,6 +15,18 @@ RECEIVE_TIMEOUT_S = 10.0
 MAX_FRAME = 64 * 1024 * 1024  # snapshots of many symbols are large
 
 Message = dict[str, Any]
+T = TypeVar("T")
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, also from a test session where Playwright's sync API holds the main
+    thread's event loop: then the scenario gets a thread (and a loop) of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(scenario)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario).result()
 
 
 class Client:

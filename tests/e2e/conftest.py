@@ -1,0 +1,133 @@
+"""One real headless Chromium per session (Debian's, never a downloaded one), a fresh page per
+test; every request and console message is recorded, and a failing test leaves its console log
+and a screenshot in test-artifacts/."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
+
+from tests.conftest import ROOT, RunningServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+@dataclass
+class PageLog:
+    requests: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def foreign_requests(self) -> list[str]:
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(url).hostname not in LOCAL_HOSTS
+        ]
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":  # type: ignore[attr-defined]
+        item.stash[FAILED] = report.failed  # type: ignore[attr-defined]
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+def open_context(browser: Browser, *, javascript: bool = True) -> BrowserContext:
+    return browser.new_context(
+        java_script_enabled=javascript, viewport={"width": 1440, "height": 1000}
+    )
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+def watch(page: Page, log: PageLog) -> Page:
+    page.on("request", lambda request: log.requests.append(request.url))
+    page.on("console", lambda message: _console(log, message))
+    page.on("pageerror", lambda error: log.errors.append(str(error)))
+    return page
+
+
+def _console(log: PageLog, message: ConsoleMessage) -> None:
+    line = f"[{message.type}] {message.text}"
+    log.console.append(line)
+    if message.type == "error":
+        log.errors.append(line)
+
+
+def keep_artifacts(request: pytest.FixtureRequest, page: Page, log: PageLog) -> None:
+    if not request.node.stash.get(FAILED, False):
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = request.node.name.replace("/", "_")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    (ARTIFACTS / f"{name}.console.log").write_text("\n".join(log.console + log.errors))
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, browser: Browser, page_log: PageLog) -> Iterator[Page]:
+    context = open_context(browser)
+    page = watch(context.new_page(), page_log)
+    yield page
+    keep_artifacts(request, page, page_log)
+    context.close()
+
+
+@pytest.fixture
+def static_page(
+    request: pytest.FixtureRequest, browser: Browser, page_log: PageLog
+) -> Iterator[Page]:
+    """A page with JavaScript disabled: what the server alone renders."""
+    context = open_context(browser, javascript=False)
+    page = watch(context.new_page(), page_log)
+    yield page
+    keep_artifacts(request, page, page_log)
+    context.close()
+
+
+@pytest.fixture
+def dashboard_url(server: RunningServer) -> str:
+    return server.url + "/"

@@ -1,0 +1,233 @@
+"""The hub: seq per message, one encode per message, fan-out, bounded queues, accounting."""
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import server.hub
+from client import protocol
+from server.hub import Hub, Subscriber
+from server.snapshot import Recorder
+
+SYMBOLS = ["BTC/USD", "ETH/USD"]
+CONFIG = protocol.config(50, SYMBOLS)
+
+
+def price(n: int, symbol: str = "BTC/USD") -> dict[str, Any]:
+    return {"type": "price", "symbol": symbol, "price": 100.0 + n, "volume": 100, "ts": n}
+
+
+def drain(subscriber: Subscriber) -> list[dict[str, Any]]:
+    return [json.loads(frame) for frame in asyncio.run(subscriber.drain())]
+
+
+def seqs(messages: list[dict[str, Any]]) -> list[int]:
+    return [m["seq"] for m in messages if m["type"] in protocol.STREAM_TYPES]
+
+
+@pytest.fixture
+def hub() -> Hub:
+    return Hub(Recorder(SYMBOLS))
+
+
+def test_publish_assigns_seq_one_more_per_message(hub: Hub) -> None:
+    messages = [price(n) for n in range(5)]
+    for message in messages:
+        hub.publish(message)
+    assert [m["seq"] for m in messages] == [1, 2, 3, 4, 5]
+    assert hub.seq == 5
+    assert hub.published == 5
+
+
+def test_each_message_is_encoded_once_whatever_the_number_of_subscribers(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        hub.subscribe(CONFIG)
+    encoded: list[dict[str, Any]] = []
+    real_encode = server.hub.encode
+
+    def counting_encode(message: dict[str, Any]) -> str:
+        encoded.append(message)
+        return real_encode(message)
+
+    monkeypatch.setattr(server.hub, "encode", counting_encode)
+    messages = [price(n) for n in range(3)]
+    for message in messages:
+        hub.publish(message)
+    assert len(encoded) == 3
+    assert all(a is b for a, b in zip(encoded, messages, strict=True))
+
+
+def test_frames_are_the_json_of_the_message_with_its_seq(hub: Hub) -> None:
+    subscriber = hub.subscribe(CONFIG)
+    drain(subscriber)
+    message = price(1)
+    hub.publish(message)
+    (frame,) = asyncio.run(subscriber.drain())
+    assert json.loads(frame) == {**price(1), "seq": 1}
+    assert message["seq"] == 1
+
+
+def test_every_subscriber_gets_the_same_frame_objects(hub: Hub) -> None:
+    subscribers = [hub.subscribe(CONFIG) for _ in range(5)]
+    for subscriber in subscribers:
+        drain(subscriber)
+    for n in range(4):
+        hub.publish(price(n))
+    frames = [asyncio.run(s.drain()) for s in subscribers]
+    assert len(frames[0]) == 4
+    for other in frames[1:]:
+        assert len(other) == 4
+        assert all(a is b for a, b in zip(frames[0], other, strict=True))
+
+
+def test_subscribe_queues_the_snapshot_then_the_config_first(hub: Hub) -> None:
+    hub.publish(price(1))
+    hub.publish(price(2, "ETH/USD"))
+    subscriber = hub.subscribe(CONFIG)
+    hub.publish(price(3))
+    first, second, *rest = drain(subscriber)
+    assert first["type"] == "snapshot"
+    assert first["seq"] == 2
+    assert first["config"] == CONFIG
+    assert first["prices"] == {"BTC/USD": [101.0], "ETH/USD": [102.0]}
+    assert second == CONFIG
+    assert seqs(rest) == [3]
+
+
+def test_stream_after_the_snapshot_continues_from_its_seq(hub: Hub) -> None:
+    for n in range(7):
+        hub.publish(price(n))
+    subscriber = hub.subscribe(CONFIG)
+    for n in range(3):
+        hub.publish(price(n))
+    snapshot, _, *rest = drain(subscriber)
+    assert seqs(rest) == [snapshot["seq"] + 1, snapshot["seq"] + 2, snapshot["seq"] + 3]
+
+
+def test_a_full_queue_keeps_the_newest_frames_and_counts_the_dropped() -> None:
+    hub = Hub(Recorder(SYMBOLS), queue_limit=10)
+    subscriber = hub.subscribe(CONFIG)
+    drain(subscriber)  # the snapshot and config replies
+    for n in range(25):
+        hub.publish(price(n))
+    assert subscriber.pending == 10
+    assert subscriber.dropped == 15
+    assert hub.dropped == 15
+    assert seqs(drain(subscriber)) == list(range(16, 26))
+    assert subscriber.pending == 0
+
+
+def test_undrained_subscriber_gets_its_replies_then_the_newest_frames() -> None:
+    hub = Hub(Recorder(SYMBOLS), queue_limit=10)
+    subscriber = hub.subscribe(CONFIG)
+    for n in range(25):
+        hub.publish(price(n))
+    assert subscriber.dropped == 15
+    # pending counts the stream frames (bounded) and the two direct replies (never dropped)
+    assert subscriber.pending == 10 + 2
+    messages = drain(subscriber)
+    assert [m["type"] for m in messages[:2]] == ["snapshot", "config"]
+    assert seqs(messages[2:]) == list(range(16, 26))
+
+
+def test_slow_subscriber_does_not_affect_the_others() -> None:
+    hub = Hub(Recorder(SYMBOLS), queue_limit=5)
+    slow = hub.subscribe(CONFIG)
+    fast = hub.subscribe(CONFIG)
+    drain(slow)
+    drain(fast)
+    received: list[int] = []
+    for n in range(20):
+        hub.publish(price(n))
+        received += seqs(drain(fast))
+    assert received == list(range(1, 21))
+    assert fast.dropped == 0
+    assert slow.dropped == 15
+    assert hub.dropped == 15
+
+
+@given(
+    limit=st.integers(min_value=1, max_value=40),
+    count=st.integers(min_value=0, max_value=150),
+)
+def test_queue_holds_the_last_limit_frames_in_seq_order(limit: int, count: int) -> None:
+    hub = Hub(Recorder(SYMBOLS), queue_limit=limit)
+    subscriber = hub.subscribe(CONFIG)
+    drain(subscriber)
+    for n in range(count):
+        hub.publish(price(n))
+    assert subscriber.dropped == max(0, count - limit)
+    assert subscriber.pending == min(count, limit)
+    if count:
+        assert seqs(drain(subscriber)) == list(range(1, count + 1))[-limit:]
+
+
+def test_direct_replies_are_never_dropped() -> None:
+    subscriber = Subscriber(limit=2)
+    for n in range(5):
+        subscriber.reply(protocol.error("wrong_type", str(n)))
+    subscriber.offer("frame")
+    messages = [json.loads(f) for f in asyncio.run(subscriber.drain())[:5]]
+    assert [m["message"] for m in messages] == ["0", "1", "2", "3", "4"]
+    assert subscriber.dropped == 0
+
+
+def test_drain_puts_direct_replies_before_stream_frames() -> None:
+    subscriber = Subscriber(limit=10)
+    subscriber.offer("a")
+    subscriber.reply(protocol.error("x", "y"))
+    subscriber.offer("b")
+    frames = asyncio.run(subscriber.drain())
+    assert json.loads(frames[0])["type"] == "error"
+    assert frames[1:] == ["a", "b"]
+
+
+def test_drain_waits_until_a_frame_arrives(hub: Hub) -> None:
+    subscriber = hub.subscribe(CONFIG)
+    drain(subscriber)
+
+    async def scenario() -> list[str]:
+        waiting = asyncio.create_task(subscriber.drain())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        hub.publish(price(1))
+        return await asyncio.wait_for(waiting, timeout=1.0)
+
+    frames = asyncio.run(scenario())
+    assert [json.loads(f)["seq"] for f in frames] == [1]
+
+
+def test_unsubscribe_stops_delivery_and_keeps_the_totals() -> None:
+    hub = Hub(Recorder(SYMBOLS), queue_limit=3)
+    leaving = hub.subscribe(CONFIG)
+    staying = hub.subscribe(CONFIG)
+    for n in range(5):
+        hub.publish(price(n))
+    leaving.sent += 4  # as the socket's send loop counts
+    staying.sent += 1
+    hub.unsubscribe(leaving)
+    pending = leaving.pending
+    hub.publish(price(5))
+    assert leaving.pending == pending
+    assert leaving not in hub.subscribers
+    assert hub.sent == 5
+    assert hub.dropped == 2 + 3
+    hub.unsubscribe(leaving)  # a second unsubscribe does not count it twice
+    assert hub.sent == 5
+    assert hub.dropped == 5
+
+
+def test_published_messages_are_recorded_for_the_next_snapshot(hub: Hub) -> None:
+    for n in range(3):
+        hub.publish(price(n))
+    snapshot = hub.snapshot(CONFIG)
+    assert snapshot["seq"] == 3
+    assert snapshot["prices"]["BTC/USD"] == [100.0, 101.0, 102.0]
+    assert snapshot["last"]["BTC/USD"]["seq"] == 3
