@@ -22,6 +22,7 @@ BAD_CONTROLS: list[tuple[str | bytes, str]] = [
     ("not json", INVALID_JSON),
     ("", INVALID_JSON),
     ('{"frequency_ms": 50', INVALID_JSON),
+    ("[" * 3000, INVALID_JSON),  # nesting deeper than the parser: an error, not a crash
     ("[50]", NOT_AN_OBJECT),
     ("50", NOT_AN_OBJECT),
     ('"frequency_ms"', NOT_AN_OBJECT),
