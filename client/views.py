@@ -4,7 +4,7 @@ The server renders the first page with these and the Python engines update it wi
 functions, so SSR and live rendering cannot disagree. Portable to MicroPython.
 """
 
-from .protocol import price_decimals
+from .protocol import BOOK_DEPTH, Message, price_decimals
 
 SPARKLINE_WIDTH = 240.0
 SPARKLINE_HEIGHT = 56.0
@@ -112,3 +112,60 @@ def depth_pct(size: float, largest: float) -> str:
 
 def format_stat(value: float | None, decimals: int = 1) -> str:
     return PLACEHOLDER if value is None else format_number(value, decimals)
+
+
+def escape_html(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def trade_row_html(trade: Message) -> str:
+    """One row of the trades tape; the server renders the same markup the engines insert."""
+    side = escape_html(str(trade["side"]))
+    return (
+        '<tr data-side="{}"><td>{}</td><td>{}</td><td class="side">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td></tr>'
+    ).format(
+        side,
+        format_clock(trade["ts"]),
+        escape_html(str(trade["symbol"])),
+        side,
+        format_price(trade["price"]),
+        format_size(trade["size"]),
+    )
+
+
+def trades_html(trades: list[Message]) -> str:
+    """Rows for `trades` (oldest first), newest at the top."""
+    return "".join(trade_row_html(trade) for trade in reversed(trades))
+
+
+EMPTY_LEVEL = (PLACEHOLDER, PLACEHOLDER, "0%")
+
+
+def ladder_levels(book: Message | None) -> list[tuple[str, str, str]]:
+    """(price, size, depth bar width) per row, top to bottom: the asks from the 5th to the best,
+    then the bids from the best down. Missing levels show placeholders."""
+    bids = book["bids"] if book else []
+    asks = book["asks"] if book else []
+    largest = 0.0
+    for _, size in bids:
+        largest = max(largest, size)
+    for _, size in asks:
+        largest = max(largest, size)
+
+    def rows(levels: list[list[float]]) -> list[tuple[str, str, str]]:
+        filled = [
+            (format_price(price), format_size(size), depth_pct(size, largest))
+            for price, size in levels[:BOOK_DEPTH]
+        ]
+        return filled + [EMPTY_LEVEL] * (BOOK_DEPTH - len(filled))
+
+    return rows(asks)[::-1] + rows(bids)
+
+
+def book_spread(book: Message | None) -> str:
+    if not book or not book["bids"] or not book["asks"]:
+        return PLACEHOLDER
+    return format_spread(book["bids"][0][0], book["asks"][0][0])

@@ -8,7 +8,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server import metrics, pages, ws
+from server import bundle, metrics, pages, ws
+from server.bundle import ClientBundle, pyscript_config
 from server.headers import SecurityHeaders
 from server.services import Services
 from server.settings import Settings
@@ -30,6 +31,7 @@ def create_app(
                 on_ready()
             yield
 
+    client_bundle = ClientBundle.build(settings.client_dir)
     vendor_urls = {package.mount: package.url(settings.node_modules) for package in PACKAGES}
     vendor_mounts = [
         Mount(
@@ -44,6 +46,8 @@ def create_app(
             WebSocketRoute("/ws", ws.stream),
             Route("/healthz", metrics.healthz),
             Route("/metrics", metrics.prometheus),
+            Route("/pyscript.json", bundle.config),
+            Route("/client-{digest}.zip", bundle.archive),
             Mount("/public", StaticFiles(directory=settings.public_dir)),
             Mount("/client", StaticFiles(directory=settings.client_dir)),
             *vendor_mounts,
@@ -53,5 +57,9 @@ def create_app(
     )
     app.state.services = services
     app.state.vendor_urls = vendor_urls
+    app.state.bundle = client_bundle
+    app.state.pyscript_config = pyscript_config(
+        f"{vendor_urls['pyodide']}/pyodide.mjs", client_bundle
+    )
     app.state.registry = metrics.registry_for(services)
     return app

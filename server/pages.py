@@ -26,7 +26,6 @@ from server.settings import ROOT
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
 ENGINES = (("py", "Python · Pyodide"), ("js", "JavaScript"))
 DEFAULT_ENGINE = "py"
-VISIBLE_TRADES = 100
 
 
 def embed_json(value: object) -> str:
@@ -47,36 +46,12 @@ def price_card(symbol: str, history: list[float], last: Message | None, window: 
     }
 
 
-def trade_row(trade: Message) -> Message:
-    return {
-        "time": views.format_clock(trade["ts"]),
-        "symbol": trade["symbol"],
-        "side": trade["side"],
-        "price": views.format_price(trade["price"]),
-        "size": views.format_size(trade["size"]),
-    }
-
-
 def ladder(symbol: str, book: Message | None) -> Message:
-    bids = book["bids"] if book else []
-    asks = book["asks"] if book else []
-    largest = max((size for _, size in bids + asks), default=0.0)
-
-    def rows(levels: list[list[float]]) -> list[Message]:
-        filled = [
-            {
-                "price": views.format_price(price),
-                "size": views.format_size(size),
-                "depth": views.depth_pct(size, largest),
-            }
-            for price, size in levels
-        ]
-        empty = {"price": views.PLACEHOLDER, "size": views.PLACEHOLDER, "depth": "0%"}
-        return filled + [empty] * (BOOK_DEPTH - len(filled))
-
-    spread = views.format_spread(bids[0][0], asks[0][0]) if bids and asks else views.PLACEHOLDER
-    # Asks are drawn above the spread, the best one nearest to it.
-    return {"symbol": symbol, "asks": rows(asks)[::-1], "bids": rows(bids), "spread": spread}
+    return {
+        "symbol": symbol,
+        "levels": views.ladder_levels(book),
+        "spread": views.book_spread(book),
+    }
 
 
 def system_panel(system: Message | None) -> dict[str, str]:
@@ -90,7 +65,7 @@ def system_panel(system: Message | None) -> dict[str, str]:
 
 
 def dashboard_context(
-    services: Services, engine: str, vendor_urls: dict[str, str]
+    services: Services, engine: str, window: int, vendor_urls: dict[str, str]
 ) -> dict[str, Any]:
     snapshot = services.hub.snapshot(services.feed.config())
     return {
@@ -102,15 +77,16 @@ def dashboard_context(
         "frequency_ms": snapshot["config"]["frequency_ms"],
         "min_frequency_ms": MIN_FREQUENCY_MS,
         "max_frequency_ms": MAX_FREQUENCY_MS,
-        "window": DEFAULT_WINDOW,
+        "window": window,
         "window_sizes": WINDOW_SIZES,
+        "book_depth": BOOK_DEPTH,
         "sparkline_width": views.SPARKLINE_WIDTH,
         "sparkline_height": views.SPARKLINE_HEIGHT,
         "cards": [
-            price_card(symbol, history, snapshot["last"].get(symbol), DEFAULT_WINDOW)
+            price_card(symbol, history, snapshot["last"].get(symbol), window)
             for symbol, history in snapshot["prices"].items()
         ],
-        "trades": [trade_row(trade) for trade in reversed(snapshot["trades"][-VISIBLE_TRADES:])],
+        "trades_html": views.trades_html(snapshot["trades"]),
         "books": [ladder(symbol, snapshot["books"].get(symbol)) for symbol in snapshot["prices"]],
         "system": system_panel(snapshot["system"]),
         "placeholder": views.PLACEHOLDER,
@@ -118,10 +94,18 @@ def dashboard_context(
     }
 
 
+def choice(request: Request, name: str, allowed: list[str], default: str) -> str:
+    """A query parameter from a fixed set; anything else falls back to the default."""
+    value = request.query_params.get(name, default)
+    return value if value in allowed else default
+
+
 async def dashboard(request: Request) -> Response:
     services: Services = request.app.state.services
-    engine = request.query_params.get("engine", DEFAULT_ENGINE)
-    if engine not in dict(ENGINES):
-        engine = DEFAULT_ENGINE
-    context = dashboard_context(services, engine, request.app.state.vendor_urls)
+    engine = choice(request, "engine", [key for key, _ in ENGINES], DEFAULT_ENGINE)
+    window = int(
+        choice(request, "window", [str(size) for size in WINDOW_SIZES], str(DEFAULT_WINDOW))
+    )
+    context = dashboard_context(services, engine, window, request.app.state.vendor_urls)
+    context["client_archive"] = request.app.state.bundle.url
     return TEMPLATES.TemplateResponse(request, "index.html", context)

@@ -7,8 +7,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "client"
-ALLOWED_MODULES = frozenset({"json", "math", "time", "random", "collections"})
+ALLOWED_MODULES = frozenset({"json", "math", "time", "random", "collections", "sys"})
+# `from __future__ import annotations` is shimmed for MicroPython, which ignores annotations.
+SHIMMED = frozenset({"__future__"})
 TYPE_CHECKING_ONLY = frozenset({"typing"})
+# The browser's own modules, which only the boundary module may import.
+BROWSER_MODULES = frozenset({"js", "pyscript", "pyodide"})
+BOUNDARY = "client/runtime.py"
 MISSING_IN_MICROPYTHON = frozenset({"dataclasses", "enum", "statistics"})
 
 
@@ -18,12 +23,16 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def _check_module(name: str, line: int, in_type_checking: bool) -> str | None:
+def _check_module(name: str, line: int, in_type_checking: bool, boundary: bool) -> str | None:
     top = name.split(".", maxsplit=1)[0]
     if top in MISSING_IN_MICROPYTHON:
         return f"{line}: imports {name!r}, which MicroPython lacks"
-    if top in ALLOWED_MODULES:
+    if top in ALLOWED_MODULES or top in SHIMMED:
         return None
+    if top in BROWSER_MODULES:
+        return (
+            None if boundary else f"{line}: imports {name!r}; only {BOUNDARY} touches the browser"
+        )
     if top in TYPE_CHECKING_ONLY:
         if in_type_checking:
             return None
@@ -32,34 +41,34 @@ def _check_module(name: str, line: int, in_type_checking: bool) -> str | None:
     return f"{line}: imports {name!r}; allowed are relative imports and {allowed}"
 
 
-def _walk(node: ast.AST, in_type_checking: bool, problems: list[str]) -> None:
+def _walk(node: ast.AST, in_type_checking: bool, problems: list[str], boundary: bool) -> None:
     if isinstance(node, ast.Import):
         for alias in node.names:
-            problem = _check_module(alias.name, node.lineno, in_type_checking)
+            problem = _check_module(alias.name, node.lineno, in_type_checking, boundary)
             if problem:
                 problems.append(problem)
     elif isinstance(node, ast.ImportFrom):
         if node.level == 0:
-            problem = _check_module(node.module or "", node.lineno, in_type_checking)
+            problem = _check_module(node.module or "", node.lineno, in_type_checking, boundary)
             if problem:
                 problems.append(problem)
     elif isinstance(node, ast.Match):
         problems.append(f"{node.lineno}: `match` statement, which MicroPython lacks")
     if isinstance(node, ast.If) and _is_type_checking(node.test):
-        _walk(node.test, in_type_checking, problems)
+        _walk(node.test, in_type_checking, problems, boundary)
         for statement in node.body:
-            _walk(statement, True, problems)
+            _walk(statement, True, problems, boundary)
         for statement in node.orelse:
-            _walk(statement, in_type_checking, problems)
+            _walk(statement, in_type_checking, problems, boundary)
         return
     for child in ast.iter_child_nodes(node):
-        _walk(child, in_type_checking, problems)
+        _walk(child, in_type_checking, problems, boundary)
 
 
 def portability_problems(source: str, filename: str) -> list[str]:
     """Problems of one module's source, each as `filename:line: what`."""
     problems: list[str] = []
-    _walk(ast.parse(source, filename=filename), False, problems)
+    _walk(ast.parse(source, filename=filename), False, problems, filename == BOUNDARY)
     return [f"{filename}:{problem}" for problem in problems]
 
 
@@ -100,9 +109,12 @@ def test_checker_reports_each_unportable_construct_with_file_and_line() -> None:
             "    match v:",  # 17
             "        case _:",
             "            return 1",
+            "import js",  # 20: only the boundary module may
+            "from __future__ import annotations",  # 21 ok: shimmed
         ]
     )
     problems = portability_problems(source, "client/bad.py")
     lines = [int(problem.split(":")[1]) for problem in problems]
-    assert lines == [4, 5, 6, 7, 8, 14, 17], problems
+    assert lines == [4, 5, 6, 7, 8, 14, 17, 20], problems
+    assert portability_problems("import js\nfrom pyscript.ffi import create_proxy", BOUNDARY) == []
     assert all(problem.startswith("client/bad.py:") for problem in problems)

@@ -1,0 +1,96 @@
+"""The WebSocket to the server: one connection at a time, reconnect with backoff and jitter.
+
+The stream resyncs by itself: the server's first frame on every connection is a snapshot.
+"""
+
+from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
+
+import json
+import random
+
+from . import runtime
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+FIRST_RETRY_MS = 250.0
+MAX_RETRY_MS = 4000.0  # "capped at a few seconds"
+OFFLINE_AFTER_FAILURES = 5
+NORMAL_CLOSURE = 1000
+
+
+def retry_delay_ms(failures: int, rand: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with equal jitter: half the step fixed, half random, so clients that
+    lost the same server do not all come back in the same millisecond."""
+    step = min(MAX_RETRY_MS, FIRST_RETRY_MS * float(2 ** max(0, failures - 1)))
+    return step / 2 + rand() * step / 2
+
+
+class Connection:
+    def __init__(
+        self,
+        url: str,
+        on_message: Callable[[str, float, float], None],
+        on_state: Callable[[str, int], None],
+    ) -> None:
+        self.url = url
+        self.on_message = on_message
+        self.on_state = on_state  # ("open" | "closed", consecutive failures)
+        self.failures = 0
+        self.socket: Any = None
+        self._timer: int | None = None
+        self._closing = False
+        self._handles = {
+            "message": runtime.proxy(self._message),
+            "open": runtime.proxy(self._opened),
+            "close": runtime.proxy(self._closed),
+            "retry": runtime.proxy(self._retry),
+        }
+
+    def open(self) -> None:
+        self._timer = None
+        socket = runtime.new_websocket(self.url)
+        socket.onmessage = self._handles["message"]
+        socket.onopen = self._handles["open"]
+        socket.onclose = self._handles["close"]
+        self.socket = socket
+
+    def send(self, payload: dict[str, Any]) -> bool:
+        """Send a control message; False when not connected (nothing is queued for later)."""
+        if self.socket is None or self.socket.readyState != 1:
+            return False
+        self.socket.send(json.dumps(payload))
+        return True
+
+    def close(self) -> None:
+        self._closing = True
+        if self._timer is not None:
+            runtime.clear_timeout(self._timer)
+        if self.socket is not None:
+            self.socket.close(NORMAL_CLOSURE)
+        for handle in self._handles.values():
+            runtime.release(handle)
+
+    def _message(self, event: Any) -> None:
+        # (text, receipt on the page's timeline, handler start): the handler's time includes
+        # bringing the frame's text across from JS.
+        started = runtime.stopwatch_us()
+        self.on_message(event.data, event.timeStamp, started)
+
+    def _opened(self, _event: Any) -> None:
+        self.failures = 0
+        self.on_state("open", 0)
+
+    def _closed(self, _event: Any) -> None:
+        self.socket = None
+        if self._closing:
+            return
+        self.failures += 1
+        self.on_state("closed", self.failures)
+        self._timer = runtime.set_timeout(self._handles["retry"], retry_delay_ms(self.failures))
+
+    def _retry(self) -> None:
+        if not self._closing:
+            self.open()

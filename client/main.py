@@ -1,0 +1,138 @@
+"""The Python engine's entry: hydrate the server-rendered page, then stream into it.
+
+`start()` is what the page's <script type="py"> runs. It exposes `window.tickscope` with
+`metrics()` and `reset()`, the same interface as the JS engine's.
+"""
+
+from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
+
+import json
+
+from . import runtime
+from .connection import OFFLINE_AFTER_FAILURES, Connection
+from .controls import Controls
+from .dom import Frames, PerformancePanel, Toasts, bind_errors, bind_status, hydrate
+from .measure import Measurements
+from .protocol import DEFAULT_WINDOW, SNAPSHOT, WINDOW_SIZES
+from .store import LIVE, OFFLINE, RECONNECTING, Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+SNAPSHOT_ELEMENT = "tickscope-snapshot"
+
+
+def query_param(window: Any, name: str) -> str | None:
+    value = window.URLSearchParams.new(window.location.search).get(name)
+    return None if value is None else str(value)
+
+
+def initial_window(window: Any) -> int:
+    asked = query_param(window, "window")
+    if asked is not None and asked.isdigit() and int(asked) in WINDOW_SIZES:
+        return int(asked)
+    return DEFAULT_WINDOW
+
+
+def websocket_url(window: Any) -> str:
+    scheme = "wss:" if str(window.location.protocol) == "https:" else "ws:"
+    return scheme + "//" + str(window.location.host) + "/ws"
+
+
+class App:
+    def __init__(self) -> None:
+        document = runtime.document()
+        window = runtime.window()
+        self.window = window
+        self.engine = runtime.engine_name()
+        self.store = Store(initial_window(window))
+        # The page's own snapshot first: the store then matches what the server rendered, so
+        # hydration starts from identical values and writes nothing until the market moves.
+        embedded = document.getElementById(SNAPSHOT_ELEMENT).textContent
+        self.store.apply(json.loads(embedded))
+        self.symbols = list(self.store.symbols)
+        self.store.received = 0
+        self.measurements = Measurements(runtime.now_ms(), runtime.time_origin_ms())
+        self.frames = Frames(self.store, self.measurements)
+        self.views = hydrate(document, self.store, self.frames)
+        label = "Python · " + runtime.engine_version()
+        self.views.append(bind_status(self.frames, self.store, document, label))
+        self.toasts = Toasts(document)
+        self.views.append(bind_errors(self.store, self.toasts))
+        self.panel = PerformancePanel(document, self.report)
+        self.frames.after_frame.append(self._after_frame)
+        self.connection = Connection(websocket_url(window), self._on_message, self._on_connection)
+        self.controls = Controls(
+            document, self.store, self.connection.send, self.reset, self.switch_engine
+        )
+        self._api = {
+            "metrics": runtime.proxy(self.metrics),
+            "reset": runtime.proxy(self.reset),
+        }
+        api = runtime.to_js_object({"engine": self.engine})
+        api.metrics = self._api["metrics"]
+        api.reset = self._api["reset"]
+        window.tickscope = api
+
+    def start(self) -> None:
+        self.frames.start()
+        self.connection.open()
+
+    # -- the hot path: one call per message ------------------------------------------------------
+
+    def _on_message(self, text: str, received_ms: float, started_us: float) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            self.store.unknown += 1
+            runtime.warn("tickscope: skipped a frame that is not JSON")
+            return
+        if not isinstance(message, dict):
+            self.store.unknown += 1
+            return
+        self.store.apply(message)
+        if message.get("type") == SNAPSHOT:
+            self._resynced()
+        self.measurements.received(received_ms, message.get("ts"), runtime.since_us(started_us))
+
+    def _resynced(self) -> None:
+        if self.store.symbols != self.symbols:
+            # The server now streams other symbols than this page was rendered for.
+            self.window.location.reload()
+            return
+        if self.measurements.ready_ms is None:
+            self.measurements.ready_ms = runtime.now_ms()
+        self.store.state.set(LIVE)
+
+    def _on_connection(self, event: str, failures: int) -> None:
+        if event == "closed":
+            self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
+
+    def _after_frame(self, now_ms: float) -> None:
+        self.frames.writes += self.panel.refresh(now_ms, self.store.last_seq)
+        self.toasts.expire(now_ms)
+
+    # -- window.tickscope ------------------------------------------------------------------------
+
+    def report(self) -> dict[str, Any]:
+        return self.measurements.report(
+            self.engine, self.store.state.peek(), self.store.received, self.store.gaps
+        )
+
+    def metrics(self) -> Any:
+        return runtime.to_js_object(self.report())
+
+    def reset(self) -> None:
+        self.store.reset_counts()
+        self.measurements.reset(runtime.now_ms())
+
+    def switch_engine(self, engine: str) -> None:
+        window = str(self.store.window.peek())
+        self.window.location.assign("/?engine=" + engine + "&window=" + window)
+
+
+def start() -> App:
+    app = App()
+    app.start()
+    return app

@@ -1,0 +1,146 @@
+"""The one module that touches the browser: `js`, PyScript's ffi, timers and clocks.
+
+Every other client module gets the browser from here. Under CPython (unit tests, mypy) there is
+no browser: `IN_BROWSER` is False, the clocks come from `time`, and touching the DOM raises a
+clear error instead of failing somewhere deep.
+"""
+
+from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
+
+import json
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+try:
+    import js  # type: ignore[import-not-found]
+    from pyscript.ffi import create_proxy as _create_proxy  # type: ignore[import-not-found]
+
+    IN_BROWSER = True
+except ImportError:
+    js = None
+    _create_proxy = None
+    IN_BROWSER = False
+
+
+class NotInBrowserError(RuntimeError):
+    pass
+
+
+def _browser() -> Any:
+    if js is None:
+        raise NotInBrowserError("this needs a browser: the client's DOM code runs under Pyodide")
+    return js
+
+
+def engine_name() -> str:
+    """`py` under Pyodide, `mpy` under MicroPython: the page's data-engine."""
+    import sys  # noqa: PLC0415 - only asked once, at start-up
+
+    return "mpy" if sys.implementation.name == "micropython" else "py"
+
+
+def engine_version() -> str:
+    import sys  # noqa: PLC0415 - only asked once, at start-up
+
+    if sys.implementation.name == "micropython":
+        return "MicroPython " + ".".join(str(part) for part in sys.implementation.version[:3])
+    try:
+        import pyodide  # type: ignore[import-not-found]  # noqa: PLC0415
+
+        return "Pyodide " + str(pyodide.__version__)
+    except ImportError:
+        return "CPython " + sys.version.split()[0]
+
+
+def now_ms() -> float:
+    """Milliseconds on the page's performance timeline (the clock of event.timeStamp and of
+    requestAnimationFrame's argument)."""
+    if js is None:
+        return time.perf_counter() * 1000.0
+    return float(js.performance.now())
+
+
+if hasattr(time, "perf_counter"):
+
+    def stopwatch_us() -> float:
+        """A monotonic µs reading for timing short spans; no crossing into JS."""
+        return time.perf_counter() * 1_000_000.0
+
+    def since_us(start: float) -> float:
+        return time.perf_counter() * 1_000_000.0 - start
+
+else:  # MicroPython: wrapping tick counters instead of perf_counter
+
+    def stopwatch_us() -> float:
+        return float(time.ticks_us())  # type: ignore[attr-defined]
+
+    def since_us(start: float) -> float:
+        return float(time.ticks_diff(time.ticks_us(), int(start)))  # type: ignore[attr-defined]
+
+
+def time_origin_ms() -> float:
+    """Unix epoch milliseconds at the performance timeline's zero."""
+    if js is None:
+        return time.time() * 1000.0 - time.perf_counter() * 1000.0
+    return float(js.performance.timeOrigin)
+
+
+def proxy(fn: Callable[..., Any]) -> Any:
+    """A JS-callable handle on `fn`, kept until `release` (made once per long-lived callback)."""
+    _browser()
+    return _create_proxy(fn)
+
+
+def release(handle: Any) -> None:
+    destroy = getattr(handle, "destroy", None)
+    if destroy is not None:
+        destroy()
+
+
+def document() -> Any:
+    return _browser().document
+
+
+def window() -> Any:
+    return _browser().window
+
+
+def to_js_object(value: Any) -> Any:
+    """A plain JS object (not a proxy) of JSON-able `value`: the same result on every engine."""
+    return _browser().JSON.parse(json.dumps(value))
+
+
+def request_frame(handle: Any) -> None:
+    _browser().requestAnimationFrame(handle)
+
+
+def set_timeout(handle: Any, delay_ms: float) -> int:
+    return int(_browser().setTimeout(handle, delay_ms))
+
+
+def clear_timeout(timer: int) -> None:
+    _browser().clearTimeout(timer)
+
+
+def new_websocket(url: str) -> Any:
+    return _browser().WebSocket.new(url)
+
+
+def log(*parts: Any) -> None:
+    message = " ".join(str(part) for part in parts)
+    if js is None:
+        print(message)
+    else:
+        js.console.log(message)
+
+
+def warn(*parts: Any) -> None:
+    message = " ".join(str(part) for part in parts)
+    if js is None:
+        print(message)
+    else:
+        js.console.warn(message)

@@ -1,0 +1,177 @@
+"""The client's market state, and the one reducer that changes it: `Store.apply(message)`.
+
+Plain Python data plus a few version signals. A message updates the data at once and bumps the
+version of what it touched; the views that read those versions are marked stale and redraw on
+the next frame. Pure (no js, no I/O) and portable.
+"""
+
+from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
+
+from .protocol import (
+    BOOK,
+    CONFIG,
+    DEFAULT_WINDOW,
+    ERROR,
+    FREQUENCY_MS,
+    PRICE,
+    SNAPSHOT,
+    SYSTEM,
+    TRADE,
+    TRADES_LIMIT,
+    WINDOW_SIZES,
+    Message,
+)
+from .signals import Signal, batch
+
+# Connection states, as the page's <html data-state> shows them.
+SSR = "ssr"
+LOADING = "loading"
+LIVE = "live"
+RECONNECTING = "reconnecting"
+OFFLINE = "offline"
+STATES = (SSR, LOADING, LIVE, RECONNECTING, OFFLINE)
+
+
+def _bump(version: Signal) -> None:
+    version.set(version.peek() + 1)
+
+
+class Store:
+    def __init__(self, window: int = DEFAULT_WINDOW) -> None:
+        self.window = Signal(self._checked_window(window))
+        self.state = Signal(LOADING)
+        self.paused = Signal(False)
+        self.frequency_ms = Signal(None)
+        self.symbols: list[str] = []
+        self.histories: dict[str, list[float]] = {}
+        self.last_prices: dict[str, Message] = {}
+        self.price_versions: dict[str, Signal] = {}
+        self.books: dict[str, Message] = {}
+        self.book_versions: dict[str, Signal] = {}
+        # Newest last; `trades_total` counts every trade ever applied, so a view can tell how
+        # many are new since it last drew without comparing rows.
+        self.trades: list[Message] = []
+        self.trades_total = 0
+        self.trades_version = Signal(0)
+        self.system = Signal(None)
+        self.last_error = Signal(None)
+        # Bumped by every snapshot: views redraw from scratch instead of incrementally.
+        self.epoch = Signal(0)
+        self.last_seq = 0
+        self.received = 0
+        self.gaps = 0
+        self.duplicates = 0
+        self.unknown = 0
+
+    @staticmethod
+    def _checked_window(window: int) -> int:
+        if window not in WINDOW_SIZES:
+            raise ValueError("window must be one of {}, got {}".format(WINDOW_SIZES, window))
+        return window
+
+    # -- the reducer -------------------------------------------------------------------------
+
+    def apply(self, message: Message) -> bool:
+        """Apply one server message; False when it was skipped (stale seq or unknown type)."""
+        self.received += 1
+        seq = message.get("seq")
+        kind = message.get("type")
+        if kind == SNAPSHOT:
+            batch(lambda: self._apply_snapshot(message))
+            return True
+        if seq is not None and not self._in_sequence(seq):
+            return False
+        # Most frequent first: a chain of comparisons beats a dict of bound methods here.
+        if kind == PRICE:
+            self._apply_price(message)
+        elif kind == BOOK:
+            self._apply_book(message)
+        elif kind == TRADE:
+            self._apply_trade(message)
+        elif kind == SYSTEM:
+            self.system.set(message)
+        elif kind == CONFIG:
+            self.frequency_ms.set(message[FREQUENCY_MS])
+        elif kind == ERROR:
+            self.last_error.set(message)
+        else:
+            self.unknown += 1
+            return False
+        return True
+
+    def _in_sequence(self, seq: int) -> bool:
+        if seq <= self.last_seq:
+            self.duplicates += 1
+            return False
+        if self.last_seq and seq > self.last_seq + 1:
+            self.gaps += seq - self.last_seq - 1
+        self.last_seq = seq
+        return True
+
+    def _apply_price(self, message: Message) -> None:
+        symbol = message["symbol"]
+        history = self.histories.get(symbol)
+        if history is None:
+            return  # a symbol the page was not built for; the snapshot decides the set
+        history.append(message["price"])
+        excess = len(history) - self.window.peek()
+        if excess > 0:
+            del history[:excess]
+        self.last_prices[symbol] = message
+        _bump(self.price_versions[symbol])
+
+    def _apply_trade(self, message: Message) -> None:
+        self.trades.append(message)
+        if len(self.trades) > TRADES_LIMIT:
+            del self.trades[: len(self.trades) - TRADES_LIMIT]
+        self.trades_total += 1
+        _bump(self.trades_version)
+
+    def _apply_book(self, message: Message) -> None:
+        symbol = message["symbol"]
+        if symbol in self.book_versions:
+            self.books[symbol] = message
+            _bump(self.book_versions[symbol])
+
+    def _apply_snapshot(self, snapshot: Message) -> None:
+        config = snapshot["config"]
+        self.symbols = list(config["symbols"])
+        window = self.window.peek()
+        self.histories = {s: list(snapshot["prices"].get(s, []))[-window:] for s in self.symbols}
+        self.last_prices = {s: m for s, m in snapshot["last"].items() if s in self.histories}
+        self.books = {s: m for s, m in snapshot["books"].items() if s in self.histories}
+        for symbol in self.symbols:
+            if symbol not in self.price_versions:
+                self.price_versions[symbol] = Signal(0)
+                self.book_versions[symbol] = Signal(0)
+            _bump(self.price_versions[symbol])
+            _bump(self.book_versions[symbol])
+        self.trades = list(snapshot["trades"])[-TRADES_LIMIT:]
+        self.trades_total += len(self.trades)
+        _bump(self.trades_version)
+        self.system.set(snapshot["system"])
+        self.frequency_ms.set(config[FREQUENCY_MS])
+        self.last_seq = snapshot["seq"]
+        _bump(self.epoch)
+
+    # -- user settings -------------------------------------------------------------------------
+
+    def set_window(self, window: int) -> None:
+        """Resize every rolling history; shrinking drops the oldest points at once."""
+        window = self._checked_window(window)
+
+        def resize() -> None:
+            self.window.set(window)
+            for symbol, history in self.histories.items():
+                if len(history) > window:
+                    del history[: len(history) - window]
+                _bump(self.price_versions[symbol])
+
+        batch(resize)
+
+    def reset_counts(self) -> None:
+        """Clear what the measurement windows count; the market data stays."""
+        self.received = 0
+        self.gaps = 0
+        self.duplicates = 0
+        self.unknown = 0
