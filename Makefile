@@ -7,7 +7,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test unit integration e2e lint typecheck install install-test vendor chromium clean
+.PHONY: run test unit integration e2e bench lint typecheck install install-test vendor chromium clean
 
 run: install
 	$(PY) -m server $(ARGS)
@@ -23,6 +23,9 @@ integration: install-test
 
 e2e: install-test
 	$(PY) -m pytest tests/e2e $(ARGS)
+
+bench: install-test
+	$(PY) -m bench $(ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,8 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 from . import runtime, views
 from .protocol import TRADES_LIMIT
 from .signals import Effect, untracked
-from .store import LIVE, Store
+from .sparkline import Sparkline
+from .store import Store
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,53 +23,62 @@ if TYPE_CHECKING:
 
 PANEL_REFRESH_MS = 250.0  # the performance panel is read by people: 4 updates a second
 TOAST_MS = 6000.0
+SEPARATOR = "\u001f"  # bridge.js splits a frame's writes on it
+
+# How bridge.js writes to a registered node (its constants, in the same order).
+TEXT = 0
+ATTRIBUTE = 1
+STYLE = 2
+PREPEND_ROWS = 3
+REPLACE_HTML = 4
 
 
-class Text:
-    """A node's text, written only when it changes."""
+class Writes:
+    """One frame's DOM writes, sent to the page in a single crossing at the end of the frame."""
 
-    def __init__(self, element: Any) -> None:
-        self.element = element
-        self.shown = str(element.textContent)
+    def __init__(self) -> None:
+        self.bridge = runtime.bridge()
+        self.pending: list[str] = []
+        self.total = 0  # writes so far: tests check that idle frames write nothing
 
-    def show(self, text: str) -> int:
-        if text == self.shown:
-            return 0
-        self.element.textContent = text
-        self.shown = text
-        return 1
+    def register(self, element: Any, kind: int, name: str | int = "") -> str:
+        return str(self.bridge.register(element, kind, name))
 
+    def add(self, handle: str, value: str) -> None:
+        self.pending.append(handle)
+        self.pending.append(value.replace(SEPARATOR, " "))
 
-class Attribute:
-    """One attribute of a node, written only when it changes."""
-
-    def __init__(self, element: Any, name: str) -> None:
-        self.element = element
-        self.name = name
-        value = element.getAttribute(name)
-        self.shown = "" if value is None else str(value)
-
-    def show(self, value: str) -> int:
-        if value == self.shown:
-            return 0
-        self.element.setAttribute(self.name, value)
-        self.shown = value
-        return 1
+    def flush(self) -> None:
+        if self.pending:
+            self.total += len(self.pending) // 2
+            self.bridge.write(SEPARATOR.join(self.pending))
+            self.pending = []
 
 
-class Width:
-    """A node's inline width (the book's depth bars)."""
+class Shown:
+    """A node's text, attribute or style property, queued for writing only when it changes."""
 
-    def __init__(self, element: Any) -> None:
-        self.style = element.style
-        self.shown = str(self.style.width)
+    def __init__(self, writes: Writes, element: Any, kind: int, name: str, shown: Any) -> None:
+        self.writes = writes
+        self.handle = writes.register(element, kind, name)
+        self.shown = "" if shown is None else str(shown)
 
-    def show(self, width: str) -> int:
-        if width == self.shown:
-            return 0
-        self.style.width = width
-        self.shown = width
-        return 1
+    def show(self, value: str) -> None:
+        if value != self.shown:
+            self.shown = value
+            self.writes.add(self.handle, value)
+
+
+def text(writes: Writes, element: Any) -> Shown:
+    return Shown(writes, element, TEXT, "", element.textContent)
+
+
+def attribute(writes: Writes, element: Any, name: str) -> Shown:
+    return Shown(writes, element, ATTRIBUTE, name, element.getAttribute(name))
+
+
+def width(writes: Writes, element: Any) -> Shown:
+    return Shown(writes, element, STYLE, "width", element.style.width)
 
 
 def field(root: Any, name: str) -> Any:
@@ -79,13 +89,13 @@ def field(root: Any, name: str) -> Any:
 
 
 class Frames:
-    """One requestAnimationFrame callback per frame: run stale views, then measure."""
+    """One requestAnimationFrame callback per frame: run stale views, send their writes, measure."""
 
     def __init__(self, store: Store, measurements: Measurements) -> None:
         self.store = store
         self.measurements = measurements
+        self.writes = Writes()
         self.stale: list[Effect] = []
-        self.writes = 0  # DOM writes so far: tests check that idle frames write nothing
         self.frames = 0
         self.after_frame: list[Callable[[float], None]] = []
         self._handle = runtime.proxy(self._on_frame)
@@ -112,73 +122,88 @@ class Frames:
         runtime.request_frame(self._handle)
         self.frames += 1
         measurements = self.measurements
+        now = runtime.now_ms()
         if self.store.paused.peek():
             measurements.skip_unpainted()
         else:
+            # The reference's t_paint: read in the frame that applies the messages, as it
+            # starts; what the frame then spends is measured as render time.
+            measurements.painted(now)
+            started = runtime.stopwatch_us()
             stale, self.stale = self.stale, []
             for effect in stale:
                 effect.run()
-            measurements.painted(runtime.now_ms())
-        now = runtime.now_ms()
+            self.writes.flush()
+            if stale:
+                measurements.render.add(runtime.since_us(started) / 1000.0)
         measurements.frame(now)
         for callback in self.after_frame:
             callback(now)
+        self.writes.flush()
 
-    def view(self, render: Callable[[], int]) -> Effect:
-        """A view: `render` reads signals, writes the DOM and returns how many writes it made."""
-
-        def run() -> None:
-            self.writes += render()
-
-        return Effect(run, schedule=self.schedule)
+    def view(self, render: Callable[[], None]) -> Effect:
+        """A view: `render` reads signals and queues its writes; it runs in the next frame."""
+        return Effect(render, schedule=self.schedule)
 
 
 def bind_card(frames: Frames, store: Store, card: Any) -> Effect:
     symbol = str(card.dataset.symbol)
-    price = Text(field(card, "price"))
-    change = Text(field(card, "change"))
-    volume = Text(field(card, "volume"))
-    points = Attribute(field(card, "sparkline"), "points")
-    direction = Attribute(card, "data-direction")
+    writes = frames.writes
+    price = text(writes, field(card, "price"))
+    change = text(writes, field(card, "change"))
+    volume = text(writes, field(card, "volume"))
+    line = field(card, "sparkline")
+    points = attribute(writes, line, "points")
+    transform = attribute(writes, line, "transform")
+    direction = attribute(writes, card, "data-direction")
+    sparkline = Sparkline()
     version = store.price_versions[symbol]
 
-    def render() -> int:
+    def render() -> None:
         version.get()
         window = store.window.get()
         history = store.histories.get(symbol, [])
         shown = history[-window:]
         pct = views.change_pct(shown[0], shown[-1]) if len(shown) > 1 else None
         last = store.last_prices.get(symbol)
-        return (
-            price.show(views.format_price(shown[-1] if shown else None))
-            + change.show(views.format_change(pct))
-            + direction.show(views.change_direction(pct))
-            + volume.show(views.format_volume(last["volume"] if last else None))
-            + points.show(views.sparkline_points(shown))
-        )
+        price.show(views.format_price(shown[-1] if shown else None))
+        change.show(views.format_change(pct))
+        direction.show(views.change_direction(pct))
+        volume.show(views.format_volume(last["volume"] if last else None))
+        line_points, line_transform = sparkline.update(shown, store.price_counts[symbol])
+        points.show(line_points)
+        transform.show(line_transform)
 
     return frames.view(render)
 
 
 def bind_book(frames: Frames, store: Store, ladder: Any) -> Effect:
     symbol = str(ladder.dataset.book)
+    writes = frames.writes
     rows = ladder.querySelectorAll("tr[data-level]")
-    cells = [
-        (Text(field(row, "price")), Text(field(row, "size")), Width(field(row, "depth")))
-        for row in [rows.item(index) for index in range(rows.length)]
-    ]
-    spread = Text(field(ladder, "spread"))
+    cells = []
+    for index in range(rows.length):
+        row = rows.item(index)
+        cells.append(
+            (
+                text(writes, field(row, "price")),
+                text(writes, field(row, "size")),
+                width(writes, field(row, "depth")),
+            )
+        )
+    spread = text(writes, field(ladder, "spread"))
     version = store.book_versions[symbol]
 
-    def render() -> int:
+    def render() -> None:
         version.get()
         book = store.books.get(symbol)
-        writes = spread.show(views.book_spread(book))
-        for (price, size, depth), (price_text, size_text, width) in zip(
+        spread.show(views.book_spread(book))
+        for (price, size, depth), (price_text, size_text, bar) in zip(
             cells, views.ladder_levels(book)
         ):
-            writes += price.show(price_text) + size.show(size_text) + depth.show(width)
-        return writes
+            price.show(price_text)
+            size.show(size_text)
+            depth.show(bar)
 
     return frames.view(render)
 
@@ -186,55 +211,43 @@ def bind_book(frames: Frames, store: Store, ladder: Any) -> Effect:
 def bind_trades(frames: Frames, store: Store, body: Any) -> Effect:
     """New trades go in at the top as one HTML insertion; the oldest rows leave at the bottom.
     A snapshot (new epoch) redraws the tape whole."""
-    drawn: dict[str, int] = {
-        "total": store.trades_total,
-        "epoch": store.epoch.peek(),
-        "rows": int(body.rows.length),
-    }
+    writes = frames.writes
+    prepend = writes.register(body, PREPEND_ROWS, TRADES_LIMIT)
+    replace = writes.register(body, REPLACE_HTML)
+    drawn = {"total": store.trades_total, "epoch": store.epoch.peek()}
 
-    def render() -> int:
+    def render() -> None:
         store.trades_version.get()
         epoch = store.epoch.get()
-        fresh = store.trades_total - drawn["total"]
+        fresh = min(store.trades_total - drawn["total"], TRADES_LIMIT, len(store.trades))
         drawn["total"] = store.trades_total
         if epoch != drawn["epoch"]:
             drawn["epoch"] = epoch
-            body.innerHTML = views.trades_html(store.trades)
-            drawn["rows"] = len(store.trades)
-            return 1
-        if fresh <= 0:
-            return 0
-        fresh = min(fresh, TRADES_LIMIT, len(store.trades))
-        body.insertAdjacentHTML("afterbegin", views.trades_html(store.trades[-fresh:]))
-        rows = drawn["rows"] + fresh
-        for _ in range(rows - TRADES_LIMIT):
-            body.deleteRow(-1)
-        drawn["rows"] = min(rows, TRADES_LIMIT)
-        return 1 + max(0, rows - TRADES_LIMIT)
+            writes.add(replace, views.trades_html(store.trades))
+        elif fresh > 0:
+            writes.add(prepend, views.trades_html(store.trades[-fresh:]))
 
     return frames.view(render)
 
 
 def bind_system(frames: Frames, store: Store, panel: Any) -> Effect:
-    cpu = Text(field(panel, "cpu_pct"))
-    memory = Text(field(panel, "mem_mb"))
-    rate = Text(field(panel, "msg_rate"))
+    writes = frames.writes
+    cpu = text(writes, field(panel, "cpu_pct"))
+    memory = text(writes, field(panel, "mem_mb"))
+    rate = text(writes, field(panel, "msg_rate"))
 
-    def render() -> int:
+    def render() -> None:
         system = store.system.get()
-        if system is None:
-            return 0
-        return (
+        if system is not None:
             cpu.show(views.format_number(system["cpu_pct"], 1))
-            + memory.show(views.format_volume(system["mem_mb"]))
-            + rate.show(views.format_volume(system["msg_rate"]))
-        )
+            memory.show(views.format_volume(system["mem_mb"]))
+            rate.show(views.format_volume(system["msg_rate"]))
 
     return frames.view(render)
 
 
 def bind_window_hint(frames: Frames, store: Store, document: Any) -> Effect:
-    hint = Text(field(document, "window"))
+    hint = text(frames.writes, field(document, "window"))
     return frames.view(lambda: hint.show(str(store.window.get())))
 
 
@@ -245,27 +258,26 @@ STATE_LABELS = {
     "reconnecting": "Reconnecting…",
     "offline": "Offline",
 }
+LOADING_TEXTS = {
+    "loading": "Python is running; connecting to the market…",
+    "reconnecting": "Connection lost; reconnecting…",
+    "offline": "The server cannot be reached; still retrying.",
+}
 
 
-def bind_status(frames: Frames, store: Store, document: Any, engine_label: str) -> Effect:
-    """The badge and <html data-state>; written at once, not per frame: a state change is rare
-    and must show even while rendering is paused."""
+def bind_status(store: Store, document: Any, engine_label: str) -> Effect:
+    """The badge and <html data-state>, written at once rather than in a frame: state changes
+    are rare and must show even while rendering is paused."""
     root = document.documentElement
-    label = Text(field(document, "state-label"))
-    engine = Text(field(document, "engine-label"))
-    loading = Text(field(document, "loading-text"))
+    label = field(document, "state-label")
+    loading = field(document, "loading-text")
+    field(document, "engine-label").textContent = engine_label
 
     def render() -> None:
         state = store.state.get()
         root.dataset.state = state
-        frames.writes += label.show(STATE_LABELS.get(state, state))
-        frames.writes += engine.show(engine_label)
-        if state == LIVE:
-            frames.writes += loading.show("")
-        elif state == "offline":
-            frames.writes += loading.show("The server cannot be reached; still retrying.")
-        elif state == "reconnecting":
-            frames.writes += loading.show("Connection lost; reconnecting…")
+        label.textContent = STATE_LABELS.get(state, state)
+        loading.textContent = LOADING_TEXTS.get(state, "")
 
     return Effect(render)
 
@@ -313,21 +325,20 @@ def performance_texts(report: dict[str, Any]) -> list[str]:
 
 
 class PerformancePanel:
-    def __init__(self, document: Any, report: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, writes: Writes, document: Any, report: Callable[[], dict[str, Any]]) -> None:
         panel = document.querySelector('[data-panel="performance"]')
-        self.texts = [Text(field(panel, name)) for name in PERFORMANCE_FIELDS]
-        self.seq = Text(field(document, "seq"))
+        self.texts = [text(writes, field(panel, name)) for name in PERFORMANCE_FIELDS]
+        self.seq = text(writes, field(document, "seq"))
         self.report = report
         self._next_ms = 0.0
 
-    def refresh(self, now_ms: float, seq: int) -> int:
+    def refresh(self, now_ms: float, seq: int) -> None:
         if now_ms < self._next_ms:
-            return 0
+            return
         self._next_ms = now_ms + PANEL_REFRESH_MS
-        writes = self.seq.show(str(seq))
-        for node, text in zip(self.texts, performance_texts(self.report())):
-            writes += node.show(text)
-        return writes
+        self.seq.show(str(seq))
+        for node, value in zip(self.texts, performance_texts(self.report())):
+            node.show(value)
 
 
 class Toasts:

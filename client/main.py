@@ -57,10 +57,10 @@ class App:
         self.frames = Frames(self.store, self.measurements)
         self.views = hydrate(document, self.store, self.frames)
         label = "Python · " + runtime.engine_version()
-        self.views.append(bind_status(self.frames, self.store, document, label))
+        self.views.append(bind_status(self.store, document, label))
         self.toasts = Toasts(document)
         self.views.append(bind_errors(self.store, self.toasts))
-        self.panel = PerformancePanel(document, self.report)
+        self.panel = PerformancePanel(self.frames.writes, document, self.report)
         self.frames.after_frame.append(self._after_frame)
         self.connection = Connection(websocket_url(window), self._on_message, self._on_connection)
         self.controls = Controls(
@@ -110,7 +110,7 @@ class App:
             self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
 
     def _after_frame(self, now_ms: float) -> None:
-        self.frames.writes += self.panel.refresh(now_ms, self.store.last_seq)
+        self.panel.refresh(now_ms, self.store.last_seq)
         self.toasts.expire(now_ms)
 
     # -- window.tickscope ------------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """What the page measures about itself, by the definitions both engines share. Pure.
 
-- latency: a message's receipt (the event's timestamp) to the end of the animation frame that
-  applied it to the page;
+- latency: a message's receipt (the event's timestamp) to the animation frame that applies it
+  to the page (t_paint read in that frame's callback, as the reference does);
 - wire: the server's `ts` to receipt, across the same machine's clock;
 - handler: time spent in the engine's message handler;
+- render: time the engine spends in one animation frame bringing the page up to date;
 - rate: messages received in the last second; FPS: animation frames per second.
 """
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-from .stats import LATENCY_SAMPLES, FrameRate, PerSecond, Samples, summarize
+from .stats import FPS_SAMPLES, LATENCY_SAMPLES, FrameRate, PerSecond, Samples, summarize
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ class Measurements:
         self.latency = Samples(LATENCY_SAMPLES)
         self.wire = Samples(LATENCY_SAMPLES)
         self.handler = Samples(LATENCY_SAMPLES)
+        self.render = Samples(FPS_SAMPLES * 60)  # ms of view work per frame: a minute of frames
         self.fps = FrameRate(now_ms)
         self.rate = PerSecond(now_ms)
         self.unpainted: list[float] = []  # receipt times of messages no frame has shown yet
@@ -37,7 +39,7 @@ class Measurements:
             self.wire.add(self.time_origin_ms + received_ms - ts_us / US_PER_MS)
 
     def painted(self, paint_ms: float) -> None:
-        """The frame that applied every unpainted message ended at `paint_ms`."""
+        """The frame applying every unpainted message runs at `paint_ms`."""
         for received_ms in self.unpainted:
             self.latency.add(paint_ms - received_ms)
         self.unpainted = []
@@ -54,6 +56,7 @@ class Measurements:
         self.latency.clear()
         self.wire.clear()
         self.handler.clear()
+        self.render.clear()
         self.fps.restart(now_ms)
         self.rate.restart(now_ms)
         self.unpainted = []
@@ -63,6 +66,7 @@ class Measurements:
         latency = self.latency.summary()
         wire = summarize(self.wire.values())
         handler = summarize(self.handler.values())
+        render = self.render.summary()
         return {
             "engine": engine,
             "state": state,
@@ -72,6 +76,7 @@ class Measurements:
             "latency_ms": latency,
             "wire_ms": {"p50": wire["p50"], "p95": wire["p95"]},
             "handler_us": {"p50": handler["p50"], "p95": handler["p95"]},
+            "render_ms": {"p50": render["p50"], "p95": render["p95"]},
             "fps": self.fps.summary(),
             "ready_ms": self.ready_ms,
         }

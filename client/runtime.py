@@ -101,6 +101,14 @@ def release(handle: Any) -> None:
         destroy()
 
 
+def bridge() -> Any:
+    """public/bridge.js, which PyScript imports for us (see the js_modules of its config)."""
+    _browser()
+    from pyscript.js_modules import tickscope_bridge  # type: ignore[import-not-found]  # noqa: PLC0415
+
+    return tickscope_bridge
+
+
 def document() -> Any:
     return _browser().document
 

@@ -46,6 +46,8 @@ class Store:
         self.histories: dict[str, list[float]] = {}
         self.last_prices: dict[str, Message] = {}
         self.price_versions: dict[str, Signal] = {}
+        # Prices ever applied per symbol, never reset: the sparkline's tick index.
+        self.price_counts: dict[str, int] = {}
         self.books: dict[str, Message] = {}
         self.book_versions: dict[str, Signal] = {}
         # Newest last; `trades_total` counts every trade ever applied, so a view can tell how
@@ -118,6 +120,7 @@ class Store:
         if excess > 0:
             del history[:excess]
         self.last_prices[symbol] = message
+        self.price_counts[symbol] += 1
         _bump(self.price_versions[symbol])
 
     def _apply_trade(self, message: Message) -> None:
@@ -144,6 +147,8 @@ class Store:
             if symbol not in self.price_versions:
                 self.price_versions[symbol] = Signal(0)
                 self.book_versions[symbol] = Signal(0)
+                self.price_counts[symbol] = 0
+            self.price_counts[symbol] += len(self.histories[symbol])
             _bump(self.price_versions[symbol])
             _bump(self.book_versions[symbol])
         self.trades = list(snapshot["trades"])[-TRADES_LIMIT:]

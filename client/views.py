@@ -15,6 +15,24 @@ US_PER_S = 1_000_000
 S_PER_DAY = 86_400
 
 
+X_LABEL_SETS = 8  # cached point counts: the windows in use, not every count ever seen
+_x_labels: dict[tuple[int, float], list[str]] = {}
+
+
+def _x_prefixes(count: int, width: float) -> list[str]:
+    """ "x," strings of every point of a `count`-point line: they depend on nothing else, so a
+    frame only formats the y values."""
+    key = (count, width)
+    labels = _x_labels.get(key)
+    if labels is None:
+        if len(_x_labels) >= X_LABEL_SETS:
+            _x_labels.clear()  # a growing history passes through every count once
+        step = width / (count - 1) if count > 1 else 0.0
+        labels = ["%.1f," % (step * index) for index in range(count)]
+        _x_labels[key] = labels
+    return labels
+
+
 def sparkline_points(
     data: list[float], width: float = SPARKLINE_WIDTH, height: float = SPARKLINE_HEIGHT
 ) -> str:
@@ -23,18 +41,15 @@ def sparkline_points(
     A flat series (range below 1e-9) uses a range of 1, so it lies on the bottom edge as in the
     reference; a single point sits at x = 0 (the reference divides by zero there).
     """
-    count = len(data)
-    if count == 0:
+    if not data:
         return ""
     low = min(data)
-    high = max(data)
-    span = high - low
+    span = max(data) - low
     if abs(span) < FLAT_RANGE:
         span = 1.0
-    step = width / (count - 1) if count > 1 else 0.0
+    xs = _x_prefixes(len(data), width)
     return " ".join(
-        "{:.1f},{:.1f}".format(step * index, height - ((value - low) / span) * height)
-        for index, value in enumerate(data)
+        [x + "%.1f" % (height - ((value - low) / span) * height) for x, value in zip(xs, data)]
     )
 
 

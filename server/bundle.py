@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from server.vendor import IMMUTABLE
 
 HASH_LENGTH = 12
+BRIDGE_URL = "/public/bridge.js"
 # PyScript plugins the dashboard does not use; each would be another request at start-up.
 UNUSED_PLUGINS = (
     "codemirror",
@@ -57,6 +58,8 @@ def pyscript_config(interpreter_url: str, bundle: ClientBundle) -> dict[str, obj
         "interpreter": interpreter_url,
         "files": {bundle.url: "./*"},
         "plugins": [f"!{name}" for name in UNUSED_PLUGINS],
+        # client/runtime.py imports it as pyscript.js_modules.tickscope_bridge
+        "js_modules": {"main": {BRIDGE_URL: "tickscope_bridge"}},
     }
 
 

@@ -1,0 +1,117 @@
+"""`python -m bench`: measure the engines in headless Chromium against the real server."""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.report import markdown
+from bench.runner import run
+from bench.settings import ENGINES, Settings
+
+
+def engines(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in ENGINES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"engines are from {', '.join(ENGINES)}; got {text!r}")
+    return names
+
+
+def loads(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(value) for value in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a comma list of msgs/s, got {text!r}") from None
+    if not values or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"msgs/s must be positive, got {text!r}")
+    return values
+
+
+def positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+engines.__name__ = "engines"
+loads.__name__ = "loads"
+positive.__name__ = "seconds"
+count.__name__ = "count"
+
+
+def parser() -> argparse.ArgumentParser:
+    defaults = Settings()
+    cli = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    cli.add_argument(
+        "--engines",
+        type=engines,
+        help=f"comma list from {', '.join(ENGINES)} (default {','.join(defaults.engines)})",
+    )
+    cli.add_argument(
+        "--loads",
+        type=loads,
+        help=f"comma list of msgs/s (default {','.join(map(str, defaults.loads))})",
+    )
+    cli.add_argument(
+        "--duration", type=positive, help=f"seconds measured (default {defaults.duration_s:g})"
+    )
+    cli.add_argument(
+        "--warmup", type=positive, help=f"seconds before reset (default {defaults.warmup_s:g})"
+    )
+    cli.add_argument(
+        "--no-startup", action="store_true", help="skip the cold/warm start-up measurement"
+    )
+    cli.add_argument(
+        "--startup-runs",
+        type=count,
+        help=f"cold/warm pairs per engine (default {defaults.startup_runs})",
+    )
+    cli.add_argument(
+        "--live-timeout",
+        type=positive,
+        help=f"seconds a page may take to go live (default {defaults.live_timeout_s:g})",
+    )
+    cli.add_argument("--seed", type=int, help=f"simulator seed (default {defaults.seed})")
+    cli.add_argument(
+        "--output", type=Path, help=f"directory for the JSON result (default {defaults.output})"
+    )
+    cli.add_argument(
+        "--quick",
+        action="store_true",
+        help="short run: loads 100,1400, 3 s each after 2 s warm-up, start-up once",
+    )
+    return cli
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    given: dict[str, Any] = {
+        "engines": args.engines,
+        "loads": args.loads,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "startup_runs": args.startup_runs,
+        "seed": args.seed,
+        "live_timeout_s": args.live_timeout,
+        "output": args.output,
+    }
+    overrides = {name: value for name, value in given.items() if value is not None}
+    if args.no_startup:
+        overrides["startup"] = False
+    return Settings.for_quick(**overrides) if args.quick else Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = settings_from(parser().parse_args(argv))
+    outcome = run(settings)
+    sys.stdout.write(markdown(outcome.data))
+    sys.stdout.flush()
+    return 0 if outcome.ok else 1

@@ -1,0 +1,166 @@
+"""Markdown tables of a result (the JSON written by a run, or one read back from a file)."""
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from bench.targets import RUN_TARGETS, STARTUP_TARGETS, Target
+
+MISSING = "-"
+MET = "✓"
+MISSED = "✗"
+BYTES_PER_KB = 1024.0
+
+Cell = Callable[[Mapping[str, Any]], str]
+
+
+def dig(result: Mapping[str, Any], *path: str) -> Any:
+    node: Any = result
+    for key in path:
+        if not isinstance(node, Mapping) or node.get(key) is None:
+            return None
+        node = node[key]
+    return node
+
+
+def number(digits: int, *path: str) -> Cell:
+    def cell(result: Mapping[str, Any]) -> str:
+        value = dig(result, *path)
+        return MISSING if value is None else f"{float(value):.{digits}f}"
+
+    return cell
+
+
+def flag(target: Target) -> Cell:
+    def cell(result: Mapping[str, Any]) -> str:
+        return MET if dig(result, "targets", target.key) else MISSED
+
+    return cell
+
+
+def long_tasks(result: Mapping[str, Any]) -> str:
+    count = dig(result, "long_tasks", "count")
+    if count is None:
+        return MISSING
+    return f"{count} ({float(dig(result, 'long_tasks', 'total_ms') or 0):.0f} ms)"
+
+
+def render_cost(result: Mapping[str, Any]) -> str:
+    """`render_ms` may come as one number or as a summary ({mean, p50, p95, ...})."""
+    value = dig(result, "render_ms")
+    if value is None:
+        return MISSING
+    if isinstance(value, Mapping):
+        return " / ".join(
+            f"{key} {float(value[key]):.2f}"
+            for key in ("mean", "p50", "p95")
+            if value.get(key) is not None
+        )
+    return f"{float(value):.2f}"
+
+
+def fetched(phase: str) -> Cell:
+    """Bytes the first run's `phase` navigation fetched over the network (0 from cache)."""
+
+    def cell(result: Mapping[str, Any]) -> str:
+        runs = result.get("runs") or []
+        value = dig(runs[0], phase, "transferred_bytes") if runs else None
+        return MISSING if value is None else f"{float(value) / BYTES_PER_KB:.0f}"
+
+    return cell
+
+
+def text(*path: str) -> Cell:
+    def cell(result: Mapping[str, Any]) -> str:
+        value = dig(result, *path)
+        return MISSING if value is None else str(value)
+
+    return cell
+
+
+def meets(result: Mapping[str, Any]) -> str:
+    return MET if result.get("meets_targets") else MISSED
+
+
+def table(columns: Sequence[tuple[str, Cell]], rows: Sequence[Mapping[str, Any]]) -> str:
+    lines = [
+        "| " + " | ".join(name for name, _ in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    for row in rows:
+        if row.get("error"):
+            lead = [cell(row) for _, cell in columns[:2]]
+            rest = [f"error: {row['error']}"] + [""] * (len(columns) - len(lead) - 1)
+            lines.append("| " + " | ".join(lead + rest) + " |")
+        else:
+            lines.append("| " + " | ".join(cell(row) for _, cell in columns) + " |")
+    return "\n".join(lines)
+
+
+def run_columns(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, Cell]]:
+    columns: list[tuple[str, Cell]] = [
+        ("engine", text("engine")),
+        ("target msgs/s", text("load", "target")),
+        ("measured msgs/s", number(0, "measured_rate")),
+        ("gaps", text("metrics", "gaps")),
+        ("latency mean ms", number(1, "metrics", "latency_ms", "mean")),
+        ("latency p50 ms", number(1, "metrics", "latency_ms", "p50")),
+        ("latency p95 ms", number(1, "metrics", "latency_ms", "p95")),
+        ("wire p50 ms", number(1, "metrics", "wire_ms", "p50")),
+        ("wire p95 ms", number(1, "metrics", "wire_ms", "p95")),
+        ("handler p50 µs", number(0, "metrics", "handler_us", "p50")),
+        ("handler p95 µs", number(0, "metrics", "handler_us", "p95")),
+        ("FPS mean", number(1, "metrics", "fps", "mean")),
+        ("FPS min", number(1, "metrics", "fps", "min")),
+        ("long tasks", long_tasks),
+        ("heap MB", number(1, "heap", "mb")),
+        ("server dropped", number(0, "server", "dropped")),
+    ]
+    if any(run.get("render_ms") is not None for run in runs):
+        columns.append(("render ms/frame", render_cost))
+    columns += [(f"{target.key} {MET}", flag(target)) for target in RUN_TARGETS]
+    columns.append(("meets targets", meets))
+    return columns
+
+
+STARTUP_COLUMNS: list[tuple[str, Cell]] = [
+    ("engine", text("engine")),
+    ("runs", lambda result: str(len(result.get("runs") or []))),
+    ("cold ms", number(0, "cold_ms")),
+    ("warm ms", number(0, "warm_ms")),
+    ("cold KB fetched", fetched("cold")),
+    ("warm KB fetched", fetched("warm")),
+    *[(f"{target.key} {MET}", flag(target)) for target in STARTUP_TARGETS],
+]
+
+
+def legend(targets: Sequence[Target]) -> str:
+    return "; ".join(target.label for target in targets)
+
+
+def heading(data: Mapping[str, Any]) -> str:
+    machine = data.get("machine") or {}
+    settings = data.get("settings") or {}
+    return (
+        f"Tickscope benchmark, {machine.get('date')}: {machine.get('cpu')} "
+        f"({machine.get('cores')} cores), Chromium {machine.get('chromium')}; "
+        f"{settings.get('duration_s')} s measured after {settings.get('warmup_s')} s warm-up; "
+        f"load average at start {machine.get('load_average_at_start')}"
+    )
+
+
+def markdown(data: Mapping[str, Any]) -> str:
+    runs = data.get("runs") or []
+    parts = [heading(data), ""]
+    if runs:
+        parts += [table(run_columns(runs), runs), "", f"Targets (issue 4): {legend(RUN_TARGETS)}."]
+    startup = data.get("startup") or []
+    if startup:
+        parts += [
+            "",
+            "Start-up, navigation to live (`metrics().ready_ms`; median over runs):",
+            "",
+            table(STARTUP_COLUMNS, startup),
+            "",
+            f"Targets (issue 4): {legend(STARTUP_TARGETS)}.",
+        ]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,58 @@
+"""What one benchmark run measures: engines x loads, for how long, and where results go."""
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+ENGINES = ("py", "js", "mpy")  # what `?engine=` accepts once every engine exists
+DEFAULT_ENGINES = ("py",)
+DEFAULT_LOADS = (1400,)  # msgs/s: the issue's reference load, 8 symbols every 10 ms
+DEFAULT_DURATION_S = 10.0
+DEFAULT_WARMUP_S = 3.0
+DEFAULT_STARTUP_RUNS = 1
+DEFAULT_SEED = 1
+LIVE_TIMEOUT_S = 60.0
+
+QUICK_LOADS = (100, 1400)
+QUICK_DURATION_S = 3.0
+QUICK_WARMUP_S = 2.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    engines: tuple[str, ...] = DEFAULT_ENGINES
+    loads: tuple[int, ...] = DEFAULT_LOADS
+    duration_s: float = DEFAULT_DURATION_S
+    warmup_s: float = DEFAULT_WARMUP_S
+    startup: bool = True
+    startup_runs: int = DEFAULT_STARTUP_RUNS
+    seed: int = DEFAULT_SEED
+    live_timeout_s: float = LIVE_TIMEOUT_S
+    output: Path = field(default=RESULTS_DIR)
+    quick: bool = False
+
+    @classmethod
+    def for_quick(cls, **overrides: Any) -> "Settings":
+        """The short run: two loads, 3 s each after 2 s of warm-up, start-up measured once."""
+        quick = cls(
+            loads=QUICK_LOADS,
+            duration_s=QUICK_DURATION_S,
+            warmup_s=QUICK_WARMUP_S,
+            startup_runs=DEFAULT_STARTUP_RUNS,
+            quick=True,
+        )
+        return replace(quick, **overrides)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "engines": list(self.engines),
+            "loads": list(self.loads),
+            "duration_s": self.duration_s,
+            "warmup_s": self.warmup_s,
+            "startup": self.startup,
+            "startup_runs": self.startup_runs,
+            "seed": self.seed,
+            "live_timeout_s": self.live_timeout_s,
+            "quick": self.quick,
+        }

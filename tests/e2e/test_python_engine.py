@@ -1,0 +1,264 @@
+"""The Python engine (Pyodide) on the real page, driven as a person would."""
+
+import re
+import socket
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.conftest import RunningServer, start_server
+from tests.e2e.conftest import PageLog, open_context, watch
+
+LIVE_TIMEOUT_MS = 60_000
+CHANGE_TIMEOUT_MS = 10_000
+IS_LIVE = "document.documentElement.dataset.state === 'live'"
+BOUND_NODES = "[data-field], [data-symbol], [data-book], [data-control], [data-level], [data-list]"
+METRIC_KEYS = {
+    "render_ms",
+    "engine",
+    "state",
+    "received",
+    "gaps",
+    "rate",
+    "latency_ms",
+    "wire_ms",
+    "handler_us",
+    "fps",
+    "ready_ms",
+}
+
+
+def go_live(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
+
+
+def text_of(page: Page, selector: str) -> str:
+    return page.locator(selector).first.inner_text()
+
+
+def wait_for_change(page: Page, selector: str, before: str) -> None:
+    page.wait_for_function(
+        "([selector, before]) => document.querySelector(selector).textContent !== before",
+        arg=[selector, before],
+        timeout=CHANGE_TIMEOUT_MS,
+    )
+
+
+def set_control(page: Page, name: str, value: str) -> None:
+    """Move a control the way a person does: the value changes, then input and change fire."""
+    page.locator(f'[data-control="{name}"]').evaluate(
+        """(element, value) => {
+            element.value = value;
+            element.dispatchEvent(new Event("input", {bubbles: true}));
+            element.dispatchEvent(new Event("change", {bubbles: true}));
+        }""",
+        value,
+    )
+
+
+def point_count(page: Page, symbol: str = "BTC/USD") -> int:
+    points = page.locator(f'[data-symbol="{symbol}"] polyline').get_attribute("points") or ""
+    return len(points.split())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def fast_server() -> Iterator[RunningServer]:
+    """A server of its own, ticking every 10 ms: tests may change its settings."""
+    with start_server("--seed", "3", "--frequency-ms", "10") as running:
+        yield running
+
+
+def test_the_page_shows_loading_then_goes_live_with_the_pyodide_version(
+    page: Page, dashboard_url: str
+) -> None:
+    page.goto(dashboard_url)
+    page.wait_for_function("document.documentElement.dataset.state !== 'ssr'")
+    assert page.evaluate("document.documentElement.dataset.state") in ("loading", "live")
+    page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
+    assert text_of(page, '[data-field="state-label"]') == "Live"
+    assert re.fullmatch(
+        r"Python · Pyodide \d+\.\d+\.\d+", text_of(page, '[data-field="engine-label"]')
+    )
+
+
+def test_prices_trades_books_and_the_system_panel_update_live(
+    page: Page, dashboard_url: str
+) -> None:
+    go_live(page, dashboard_url)
+    price = '[data-symbol="BTC/USD"] [data-field="price"]'
+    newest_trade = 'tbody[data-list="trades"] tr'
+    book_size = '[data-book="ETH/USD"] tr[data-level] [data-field="size"]'
+    memory = '[data-field="mem_mb"]'
+    before = {s: text_of(page, s) for s in (price, newest_trade, book_size)}
+    for selector, text in before.items():
+        wait_for_change(page, selector, text)
+    seq = text_of(page, '[data-field="seq"]')
+    wait_for_change(page, '[data-field="seq"]', seq)
+    assert text_of(page, memory).replace(",", "").isdigit()
+
+
+def test_hydration_keeps_every_server_rendered_node(browser: Browser, dashboard_url: str) -> None:
+    context = open_context(browser)
+    # Tag every bound node before any engine runs; a rebuilt node would lose its tag.
+    context.add_init_script(
+        f"""document.addEventListener("DOMContentLoaded", () => {{
+            window.__ssrNodes = [...document.querySelectorAll({BOUND_NODES!r})];
+            window.__ssrNodes.forEach((node) => node.__fromServer = true);
+        }});"""
+    )
+    page = context.new_page()
+    go_live(page, dashboard_url)
+    page.wait_for_timeout(500)
+    counts = page.evaluate(
+        f"""() => {{
+            const now = [...document.querySelectorAll({BOUND_NODES!r})];
+            return {{before: window.__ssrNodes.length, after: now.length,
+                     kept: now.filter((node) => node.__fromServer).length}};
+        }}"""
+    )
+    context.close()
+    assert counts["before"] == counts["after"]
+    # Trade rows are the only nodes that come and go: new trades enter at the top.
+    trade_rows = 0
+    assert counts["kept"] >= counts["after"] - 100 - trade_rows
+
+
+def test_every_book_shows_five_ordered_levels_per_side(page: Page, dashboard_url: str) -> None:
+    go_live(page, dashboard_url)
+    ladder = page.locator('[data-book="BTC/USD"]')
+    before = ladder.locator('[data-field="price"]').first.inner_text()
+    wait_for_change(page, '[data-book="BTC/USD"] [data-field="price"]', before)
+
+    def prices(side: str) -> list[float]:
+        cells = ladder.locator(f'tr[data-side="{side}"] [data-field="price"]').all_inner_texts()
+        return [float(text.replace(",", "")) for text in cells]
+
+    asks, bids = prices("ask"), prices("bid")
+    assert len(asks) == len(bids) == 5
+    assert asks == sorted(asks, reverse=True), "asks are drawn highest first, best at the spread"
+    assert bids == sorted(bids, reverse=True)
+    assert bids[0] < asks[-1]
+
+
+def test_the_frequency_slider_changes_the_measured_rate_for_every_tab(
+    browser: Browser, page: Page, fast_server: RunningServer
+) -> None:
+    go_live(page, fast_server.url + "/")
+    other = open_context(browser)
+    other_page = other.new_page()
+    go_live(other_page, fast_server.url + "/")
+    page.wait_for_function("window.tickscope.metrics().rate > 1000", timeout=CHANGE_TIMEOUT_MS)
+    set_control(page, "frequency", "100")
+    page.wait_for_function(
+        "window.tickscope.metrics().rate !== null && window.tickscope.metrics().rate < 300",
+        timeout=CHANGE_TIMEOUT_MS,
+    )
+    other_page.wait_for_function(
+        "document.querySelector('[data-control=\"frequency\"]').value === '100'",
+        timeout=CHANGE_TIMEOUT_MS,
+    )
+    assert text_of(other_page, '[data-field="frequency"]') == "100 ms"
+    other.close()
+
+
+def test_the_window_select_caps_the_sparkline(page: Page, fast_server: RunningServer) -> None:
+    go_live(page, fast_server.url + "/")
+    page.wait_for_function(
+        "document.querySelector('[data-symbol=\"BTC/USD\"] polyline').getAttribute('points').split(' ').length === 200",
+        timeout=CHANGE_TIMEOUT_MS,
+    )
+    set_control(page, "window", "500")
+    page.wait_for_function(
+        "document.querySelector('[data-symbol=\"BTC/USD\"] polyline').getAttribute('points').split(' ').length > 250",
+        timeout=CHANGE_TIMEOUT_MS,
+    )
+    assert point_count(page) <= 500
+    set_control(page, "window", "200")
+    page.wait_for_timeout(100)
+    assert point_count(page) == 200
+    assert text_of(page, '[data-field="window"]') == "200"
+
+
+def test_pause_stops_rendering_without_losing_messages(
+    page: Page, fast_server: RunningServer
+) -> None:
+    go_live(page, fast_server.url + "/")
+    page.locator('[data-control="pause"]').click()
+    assert page.locator('[data-control="pause"]').get_attribute("aria-pressed") == "true"
+    price = '[data-symbol="BTC/USD"] [data-field="price"]'
+    frozen = text_of(page, price)
+    received = page.evaluate("window.tickscope.metrics().received")
+    page.wait_for_timeout(500)
+    assert text_of(page, price) == frozen
+    assert page.evaluate("window.tickscope.metrics().received") > received + 100
+    page.locator('[data-control="pause"]').click()
+    wait_for_change(page, price, frozen)
+    assert page.evaluate("window.tickscope.metrics().gaps") == 0
+
+
+def test_reset_clears_the_measurements(page: Page, dashboard_url: str) -> None:
+    go_live(page, dashboard_url)
+    page.wait_for_function("window.tickscope.metrics().received > 50", timeout=CHANGE_TIMEOUT_MS)
+    page.locator('[data-control="reset"]').click()
+    after = page.evaluate("window.tickscope.metrics()")
+    assert after["received"] < 50
+    assert after["latency_ms"]["n"] < 50
+
+
+def test_metrics_follow_the_shared_schema(
+    page: Page, page_log: PageLog, dashboard_url: str
+) -> None:
+    go_live(page, dashboard_url)
+    page.wait_for_function(
+        "window.tickscope.metrics().fps.last !== null", timeout=CHANGE_TIMEOUT_MS
+    )
+    metrics = page.evaluate("window.tickscope.metrics()")
+    assert set(metrics) == METRIC_KEYS
+    assert metrics["engine"] == "py"
+    assert metrics["state"] == "live"
+    assert set(metrics["latency_ms"]) == {"mean", "p50", "p95", "p99", "n"}
+    assert set(metrics["wire_ms"]) == {"p50", "p95"}
+    assert set(metrics["handler_us"]) == {"p50", "p95"}
+    assert set(metrics["fps"]) == {"last", "mean", "min"}
+    assert metrics["latency_ms"]["n"] > 0
+    assert metrics["ready_ms"] > 0
+    assert metrics["gaps"] == 0
+    assert page_log.errors == []
+    assert page_log.foreign_requests() == []
+
+
+def test_the_engine_switch_keeps_the_window_setting(page: Page, dashboard_url: str) -> None:
+    go_live(page, dashboard_url)
+    set_control(page, "window", "500")
+    with page.expect_navigation():
+        set_control(page, "engine", "js")
+    assert page.url.endswith("/?engine=js&window=500")
+    assert page.evaluate("document.documentElement.dataset.engine") == "js"
+    assert page.locator('[data-control="window"]').input_value() == "500"
+
+
+def test_restarting_the_server_reconnects_and_resyncs(page: Page, page_log: PageLog) -> None:
+    port = free_port()
+    with start_server("--seed", "4", port=port) as server:
+        go_live(page, server.url + "/")
+    page.wait_for_function(
+        "['reconnecting', 'offline'].includes(document.documentElement.dataset.state)",
+        timeout=CHANGE_TIMEOUT_MS,
+    )
+    assert text_of(page, '[data-field="state-label"]') in ("Reconnecting…", "Offline")
+    with start_server("--seed", "5", port=port) as server:
+        page.wait_for_function(IS_LIVE, timeout=CHANGE_TIMEOUT_MS * 2)
+        price = '[data-symbol="BTC/USD"] [data-field="price"]'
+        wait_for_change(page, price, text_of(page, price))
+        rows = page.locator('tbody[data-list="trades"] tr').all_inner_texts()
+    assert 0 < len(rows) <= 100
+    assert len(set(rows)) == len(rows), "no duplicated rows after the resync"
+    assert [e for e in page_log.errors if "WebSocket" not in e] == []

@@ -1,0 +1,83 @@
+"""The incremental sparkline draws exactly the reference's geometry."""
+
+from client.sparkline import Sparkline
+from client.views import SPARKLINE_HEIGHT, SPARKLINE_WIDTH, sparkline_points
+
+TOLERANCE = 0.051  # the reference rounds each coordinate to 0.1
+
+
+def drawn(points: str, transform: str) -> "list[tuple[float, float]]":
+    """Where the browser puts each point: the transform applied to the data coordinates."""
+    a, _, _, d, e, f = [float(part) for part in transform[len("matrix(") : -1].split()]
+    result = []
+    for pair in points.split():
+        x, y = pair.split(",")
+        result.append((a * float(x) + e, d * float(y) + f))
+    return result
+
+
+def reference(history: "list[float]") -> "list[tuple[float, float]]":
+    return [
+        (float(x), float(y))
+        for x, y in (pair.split(",") for pair in sparkline_points(history).split())
+    ]
+
+
+def assert_same_geometry(line: Sparkline, history: "list[float]", total: int) -> None:
+    points, transform = line.update(history, total)
+    got = drawn(points, transform)
+    want = reference(history)
+    assert len(got) == len(want)
+    for (gx, gy), (wx, wy) in zip(got, want):
+        assert abs(gx - wx) <= TOLERANCE, (gx, wx)
+        assert abs(gy - wy) <= TOLERANCE, (gy, wy)
+
+
+def walk(count: int, start: float = 45000.0) -> "list[float]":
+    values = []
+    value = start
+    for step in range(count):
+        value += ((step * 7919) % 13 - 6) * 0.37
+        values.append(round(value, 2))
+    return values
+
+
+def test_a_filling_then_scrolling_window_matches_the_reference_at_every_step():
+    prices = walk(260)
+    line = Sparkline()
+    for total in range(1, len(prices) + 1):
+        history = prices[max(0, total - 200) : total]
+        assert_same_geometry(line, history, total)
+
+
+def test_several_new_points_per_frame_and_a_shrinking_window():
+    prices = walk(900, start=0.456)
+    line = Sparkline()
+    for total in range(5, 900, 37):
+        assert_same_geometry(line, prices[max(0, total - 500) : total], total)
+    assert_same_geometry(line, prices[700:900], 900)
+
+
+def test_only_new_points_are_formatted_once_the_line_exists():
+    prices = walk(300)
+    line = Sparkline()
+    line.update(prices[:200], 200)
+    kept = line.points[1:]
+    line.update(prices[1:201], 201)
+    assert line.points[:-1] == kept, "the old points' strings were reused, not rebuilt"
+
+
+def test_a_resync_with_unrelated_history_rebuilds():
+    line = Sparkline()
+    line.update(walk(200), 200)
+    fresh = walk(50, start=100.0)
+    assert_same_geometry(line, fresh, 1000)
+
+
+def test_flat_single_and_empty_lines():
+    line = Sparkline()
+    assert_same_geometry(line, [5.0, 5.0, 5.0], 3)
+    assert_same_geometry(Sparkline(), [5.0], 1)
+    assert Sparkline().update([], 0) == ("", "")
+    assert SPARKLINE_WIDTH > 0
+    assert SPARKLINE_HEIGHT > 0

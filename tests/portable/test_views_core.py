@@ -1,0 +1,55 @@
+"""Views in every engine: the same text for the same numbers."""
+
+from client import views
+
+
+def test_sparkline_follows_the_reference_formula_on_exact_values():
+    # Values chosen so no coordinate lands on a .x5 tie, which engines round differently.
+    assert views.sparkline_points([1.0, 3.0, 2.0], 100.0, 50.0) == "0.0,50.0 50.0,0.0 100.0,25.0"
+
+
+def test_a_flat_series_lies_on_the_bottom_edge_and_one_point_at_zero():
+    assert views.sparkline_points([5.0, 5.0], 10.0, 8.0) == "0.0,8.0 10.0,8.0"
+    assert views.sparkline_points([5.0], 10.0, 8.0) == "0.0,8.0"
+    assert views.sparkline_points([], 10.0, 8.0) == ""
+
+
+def test_prices_are_grouped_with_their_precision():
+    assert views.format_price(45123.456) == "45,123.46"
+    assert views.format_price(0.4561234) == "0.456123"
+    assert views.format_price(None) == views.PLACEHOLDER
+
+
+def test_changes_carry_a_sign_and_a_direction():
+    assert views.format_change(1.234) == "+1.23%"
+    assert views.format_change(-0.5) == "\u22120.50%"
+    assert views.change_direction(-0.5) == "down"
+    assert views.change_direction(0.0001) == "flat"
+
+
+def test_ladder_rows_run_from_the_fifth_ask_down_to_the_fifth_bid():
+    book = {
+        "bids": [[99.0 - i, 1.0 + i] for i in range(5)],
+        "asks": [[100.0 + i, 1.0] for i in range(5)],
+    }
+    rows = views.ladder_levels(book)
+    assert [row[0] for row in rows] == [
+        "104.000",
+        "103.000",
+        "102.000",
+        "101.000",
+        "100.000",
+        "99.0000",
+        "98.0000",
+        "97.0000",
+        "96.0000",
+        "95.0000",
+    ]
+    assert rows[9][2] == "100.0%"
+    assert views.ladder_levels(None)[0] == views.EMPTY_LEVEL
+
+
+def test_trade_rows_escape_what_they_show():
+    row = views.trade_row_html({"ts": 0, "symbol": "<b>", "side": "buy", "price": 1.0, "size": 2.0})
+    assert "<b>" not in row
+    assert "&lt;b&gt;" in row
