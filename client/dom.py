@@ -77,8 +77,8 @@ def attribute(writes: Writes, element: Any, name: str) -> Shown:
     return Shown(writes, element, ATTRIBUTE, name, element.getAttribute(name))
 
 
-def width(writes: Writes, element: Any) -> Shown:
-    return Shown(writes, element, STYLE, "width", element.style.width)
+def transform(writes: Writes, element: Any) -> Shown:
+    return Shown(writes, element, STYLE, "transform", element.style.transform)
 
 
 def field(root: Any, name: str) -> Any:
@@ -154,7 +154,7 @@ def bind_card(frames: Frames, store: Store, card: Any) -> Effect:
     volume = text(writes, field(card, "volume"))
     line = field(card, "sparkline")
     points = attribute(writes, line, "points")
-    transform = attribute(writes, line, "transform")
+    line_transform = attribute(writes, line, "transform")
     direction = attribute(writes, card, "data-direction")
     sparkline = Sparkline()
     version = store.price_versions[symbol]
@@ -170,9 +170,9 @@ def bind_card(frames: Frames, store: Store, card: Any) -> Effect:
         change.show(views.format_change(pct))
         direction.show(views.change_direction(pct))
         volume.show(views.format_volume(last["volume"] if last else None))
-        line_points, line_transform = sparkline.update(shown, store.price_counts[symbol])
-        points.show(line_points)
-        transform.show(line_transform)
+        new_points, new_transform = sparkline.update(shown, store.price_counts[symbol])
+        points.show(new_points)
+        line_transform.show(new_transform)
 
     return frames.view(render)
 
@@ -188,7 +188,7 @@ def bind_book(frames: Frames, store: Store, ladder: Any) -> Effect:
             (
                 text(writes, field(row, "price")),
                 text(writes, field(row, "size")),
-                width(writes, field(row, "depth")),
+                transform(writes, field(row, "depth")),
             )
         )
     spread = text(writes, field(ladder, "spread"))

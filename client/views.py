@@ -118,11 +118,11 @@ def format_clock(ts_us: int) -> str:
     )
 
 
-def depth_pct(size: float, largest: float) -> str:
-    """Width of a book level's depth bar, as a CSS percentage."""
+def depth_scale(size: float, largest: float) -> str:
+    """A book level's depth bar, as the CSS transform that scales a full-width bar to it."""
     if largest <= 0:
-        return "0%"
-    return "{:.1f}%".format(min(100.0, size / largest * 100.0))
+        return "scaleX(0)"
+    return "scaleX(%.3f)" % min(1.0, size / largest)
 
 
 def format_stat(value: float | None, decimals: int = 1) -> str:
@@ -156,11 +156,11 @@ def trades_html(trades: list[Message]) -> str:
     return "".join(trade_row_html(trade) for trade in reversed(trades))
 
 
-EMPTY_LEVEL = (PLACEHOLDER, PLACEHOLDER, "0%")
+EMPTY_LEVEL = (PLACEHOLDER, PLACEHOLDER, "scaleX(0)")
 
 
 def ladder_levels(book: Message | None) -> list[tuple[str, str, str]]:
-    """(price, size, depth bar width) per row, top to bottom: the asks from the 5th to the best,
+    """(price, size, depth bar transform) per row, top to bottom: the asks from the 5th to the best,
     then the bids from the best down. Missing levels show placeholders."""
     bids = book["bids"] if book else []
     asks = book["asks"] if book else []
@@ -172,7 +172,7 @@ def ladder_levels(book: Message | None) -> list[tuple[str, str, str]]:
 
     def rows(levels: list[list[float]]) -> list[tuple[str, str, str]]:
         filled = [
-            (format_price(price), format_size(size), depth_pct(size, largest))
+            (format_price(price), format_size(size), depth_scale(size, largest))
             for price, size in levels[:BOOK_DEPTH]
         ]
         return filled + [EMPTY_LEVEL] * (BOOK_DEPTH - len(filled))

@@ -7,7 +7,7 @@
 
 const SEPARATOR = "\u001f"; // never in the page's texts: numbers, symbols, ISO-like times
 
-const TEXT = 0; // node.textContent = value
+const TEXT = 0; // the node's one text child's data = value
 const ATTRIBUTE = 1; // node.setAttribute(name, value)
 const STYLE = 2; // node.style[name] = value
 const PREPEND_ROWS = 3; // insert HTML rows at the top, keep at most `name` rows
@@ -33,9 +33,17 @@ export function write(batch) {
     const { node, kind, name } = targets[parts[i]];
     const value = parts[i + 1];
     switch (kind) {
-      case TEXT:
-        node.textContent = value;
+      case TEXT: {
+        // Changing a Text node's data re-lays out that text; textContent would remove the
+        // node and insert a new one, which costs style and layout work on every update.
+        const child = node.firstChild;
+        if (child !== null && child.nodeType === Node.TEXT_NODE && child.nextSibling === null) {
+          child.data = value;
+        } else {
+          node.textContent = value;
+        }
         break;
+      }
       case ATTRIBUTE:
         node.setAttribute(name, value);
         break;

@@ -139,11 +139,12 @@ def test_every_book_shows_five_ordered_levels_per_side(page: Page, dashboard_url
     before = ladder.locator('[data-field="price"]').first.inner_text()
     wait_for_change(page, '[data-book="BTC/USD"] [data-field="price"]', before)
 
-    def prices(side: str) -> list[float]:
-        cells = ladder.locator(f'tr[data-side="{side}"] [data-field="price"]').all_inner_texts()
-        return [float(text.replace(",", "")) for text in cells]
-
-    asks, bids = prices("ask"), prices("bid")
+    # One read of the whole ladder: the book may change between two separate reads.
+    sides = ladder.evaluate(
+        """(ladder) => ["ask", "bid"].map((side) => [...ladder.querySelectorAll(
+            `tr[data-side="${side}"] [data-field="price"]`)].map((cell) => cell.textContent))"""
+    )
+    asks, bids = ([float(text.replace(",", "")) for text in side] for side in sides)
     assert len(asks) == len(bids) == 5
     assert asks == sorted(asks, reverse=True), "asks are drawn highest first, best at the spread"
     assert bids == sorted(bids, reverse=True)

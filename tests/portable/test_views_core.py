@@ -45,7 +45,7 @@ def test_ladder_rows_run_from_the_fifth_ask_down_to_the_fifth_bid():
         "96.0000",
         "95.0000",
     ]
-    assert rows[9][2] == "100.0%"
+    assert rows[9][2] == "scaleX(1.000)"
     assert views.ladder_levels(None)[0] == views.EMPTY_LEVEL
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from client.protocol import price_decimals
 from client.views import (
     change_direction,
-    depth_pct,
+    depth_scale,
     format_change,
     format_clock,
     format_price,
@@ -198,25 +198,25 @@ def test_format_clock_is_the_utc_time_of_day_in_milliseconds(ts_us: int) -> None
 
 
 @pytest.mark.parametrize(
-    ("size", "largest", "width"),
+    ("size", "largest", "scale"),
     [
-        (5.0, 10.0, "50.0%"),
-        (10.0, 10.0, "100.0%"),
-        (20.0, 10.0, "100.0%"),
-        (0.0, 10.0, "0.0%"),
-        (1.0, 3.0, "33.3%"),
-        (1.0, 0.0, "0%"),
-        (1.0, -2.0, "0%"),
+        (5.0, 10.0, "scaleX(0.500)"),
+        (10.0, 10.0, "scaleX(1.000)"),
+        (20.0, 10.0, "scaleX(1.000)"),
+        (0.0, 10.0, "scaleX(0.000)"),
+        (1.0, 3.0, "scaleX(0.333)"),
+        (1.0, 0.0, "scaleX(0)"),
+        (1.0, -2.0, "scaleX(0)"),
     ],
 )
-def test_depth_pct_is_the_share_of_the_largest_level_clamped(
-    size: float, largest: float, width: str
+def test_depth_is_the_share_of_the_largest_level_clamped(
+    size: float, largest: float, scale: str
 ) -> None:
-    assert depth_pct(size, largest) == width
+    assert depth_scale(size, largest) == scale
 
 
 @given(st.floats(min_value=0.0, max_value=1e6), st.floats(min_value=1e-6, max_value=1e6))
-def test_depth_pct_is_always_between_0_and_100(size: float, largest: float) -> None:
-    shown = depth_pct(size, largest)
-    assert shown.endswith("%")
-    assert 0.0 <= float(shown[:-1]) <= 100.0
+def test_depth_is_always_between_0_and_1(size: float, largest: float) -> None:
+    shown = depth_scale(size, largest)
+    assert shown.startswith("scaleX(")
+    assert 0.0 <= float(shown[len("scaleX(") : -1]) <= 1.0
