@@ -18,15 +18,8 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # one launch recipe for tests and bench
+
 VIEWPORT = {"width": 1440, "height": 1000}
 MS_PER_S = 1000.0
 MAX_CONSOLE_ERRORS_KEPT = 10

@@ -8,6 +8,7 @@ when someone else changes the shared market.
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
 from . import runtime
+from .dom import bound
 from .protocol import FREQUENCY_MS
 from .signals import Effect
 from .store import Store
@@ -22,10 +23,7 @@ USER_HOLD_MS = 1000.0  # after a user touches the slider, server echoes do not m
 
 
 def control(document: Any, name: str) -> Any:
-    element = document.querySelector('[data-control="' + name + '"]')
-    if element is None:
-        raise LookupError("the page has no [data-control=" + name + "] control")
-    return element
+    return bound(document, "data-control", name)
 
 
 class Controls:
@@ -42,7 +40,7 @@ class Controls:
         self.reset = reset
         self.switch_engine = switch_engine
         self.slider = control(document, "frequency")
-        self.readout = document.querySelector('[data-field="frequency"]')
+        self.readout = bound(document, "data-field", "frequency")
         self.window_select = control(document, "window")
         self.pause_button = control(document, "pause")
         self.engine_select = control(document, "engine")

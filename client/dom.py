@@ -81,11 +81,17 @@ def transform(writes: Writes, element: Any) -> Shown:
     return Shown(writes, element, STYLE, "transform", element.style.transform)
 
 
-def field(root: Any, name: str) -> Any:
-    element = root.querySelector('[data-field="' + name + '"]')
+def bound(root: Any, attribute: str, name: str) -> Any:
+    """The server-rendered node marked `attribute="name"`; hydration cannot go on without it."""
+    selector = "[" + attribute + '="' + name + '"]'
+    element = root.querySelector(selector)
     if element is None:
-        raise LookupError("the page has no [data-field=" + name + "] node to hydrate")
+        raise LookupError("the page has no " + selector + " node to hydrate")
     return element
+
+
+def field(root: Any, name: str) -> Any:
+    return bound(root, "data-field", name)
 
 
 class Frames:

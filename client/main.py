@@ -69,7 +69,9 @@ class App:
         self._api = {
             "metrics": runtime.proxy(self.metrics),
             "reset": runtime.proxy(self.reset),
+            "pagehide": runtime.proxy(self._on_pagehide),
         }
+        window.addEventListener("pagehide", self._api["pagehide"])
         api = runtime.to_js_object({"engine": self.engine})
         api.metrics = self._api["metrics"]
         api.reset = self._api["reset"]
@@ -126,6 +128,21 @@ class App:
     def reset(self) -> None:
         self.store.reset_counts()
         self.measurements.reset(runtime.now_ms())
+
+    def dispose(self) -> None:
+        """Close the socket cleanly and release every proxy and view."""
+        self.connection.close()
+        self.frames.dispose()
+        self.controls.dispose()
+        for view in self.views:
+            view.dispose()
+        for name in ("metrics", "reset"):
+            runtime.release(self._api[name])
+        # The pagehide handle stays: dispose may be running inside it, and the page is going.
+
+    def _on_pagehide(self, _event: Any) -> None:
+        # Leaving the page (an engine switch, say): the server sees a normal close, not a drop.
+        self.dispose()
 
     def switch_engine(self, engine: str) -> None:
         window = str(self.store.window.peek())

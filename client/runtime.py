@@ -138,15 +138,8 @@ def new_websocket(url: str) -> Any:
     return _browser().WebSocket.new(url)
 
 
-def log(*parts: Any) -> None:
-    message = " ".join(str(part) for part in parts)
-    if js is None:
-        print(message)
-    else:
-        js.console.log(message)
-
-
 def warn(*parts: Any) -> None:
+    """A warning on the browser's console (stdout under CPython)."""
     message = " ".join(str(part) for part in parts)
     if js is None:
         print(message)
