@@ -46,6 +46,7 @@ class Controls:
         self.engine_select = control(document, "engine")
         self.reset_button = control(document, "reset")
         self._wanted: int | None = None
+        self._sent: int | None = None
         self._last_send_ms = -THROTTLE_MS
         self._timer: int | None = None
         self._touched_ms = -USER_HOLD_MS
@@ -81,13 +82,17 @@ class Controls:
 
     def _flush_frequency(self) -> None:
         self._timer = None
-        if self._wanted is not None and self._wanted != self.store.frequency_ms.peek():
-            self.send({FREQUENCY_MS: self._wanted})
+        wanted = self._wanted
         self._wanted = None
-        self._last_send_ms = runtime.now_ms()
+        # input and change both fire for one gesture: the same value goes out once.
+        if wanted is not None and wanted != self._sent and wanted != self.store.frequency_ms.peek():
+            self.send({FREQUENCY_MS: wanted})
+            self._sent = wanted
+            self._last_send_ms = runtime.now_ms()
 
     def _follow_server(self) -> None:
         frequency = self.store.frequency_ms.get()
+        self._sent = None  # the market moved on: any value may be asked for again
         if frequency is None or runtime.now_ms() - self._touched_ms < USER_HOLD_MS:
             return
         self.slider.value = str(frequency)

@@ -1,4 +1,4 @@
-"""The Python engine (Pyodide) on the real page, driven as a person would."""
+"""Every engine on the real page, driven as a person would: the same behaviour, engine by engine."""
 
 import re
 import socket
@@ -73,6 +73,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+ENGINES = ("py", "js")
+ENGINE_LABELS = {"py": r"Python · Pyodide \d+\.\d+\.\d+", "js": "JavaScript"}
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def engine_url(server: RunningServer, engine: str) -> str:
+    return f"{server.url}/?engine={engine}"
+
+
+def page_of(server: RunningServer, engine: str) -> str:
+    return f"{server.url}/?engine={engine}"
+
+
 @pytest.fixture
 def fast_server() -> Iterator[RunningServer]:
     """A server of its own, ticking every 10 ms: tests may change its settings."""
@@ -80,23 +98,21 @@ def fast_server() -> Iterator[RunningServer]:
         yield running
 
 
-def test_the_page_shows_loading_then_goes_live_with_the_pyodide_version(
-    page: Page, dashboard_url: str
+def test_the_page_shows_loading_then_goes_live_with_its_engine_label(
+    page: Page, engine_url: str, engine: str
 ) -> None:
-    page.goto(dashboard_url)
+    page.goto(engine_url)
     page.wait_for_function("document.documentElement.dataset.state !== 'ssr'")
     assert page.evaluate("document.documentElement.dataset.state") in ("loading", "live")
     page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
     assert text_of(page, '[data-field="state-label"]') == "Live"
-    assert re.fullmatch(
-        r"Python · Pyodide \d+\.\d+\.\d+", text_of(page, '[data-field="engine-label"]')
-    )
+    assert re.fullmatch(ENGINE_LABELS[engine], text_of(page, '[data-field="engine-label"]'))
 
 
 def test_prices_trades_books_and_the_system_panel_update_live(
-    page: Page, dashboard_url: str
+    page: Page, engine_url: str, engine: str
 ) -> None:
-    go_live(page, dashboard_url)
+    go_live(page, engine_url)
     price = '[data-symbol="BTC/USD"] [data-field="price"]'
     newest_trade = 'tbody[data-list="trades"] tr'
     book_size = '[data-book="ETH/USD"] tr[data-level] [data-field="size"]'
@@ -109,7 +125,9 @@ def test_prices_trades_books_and_the_system_panel_update_live(
     assert text_of(page, memory).replace(",", "").isdigit()
 
 
-def test_hydration_keeps_every_server_rendered_node(browser: Browser, dashboard_url: str) -> None:
+def test_hydration_keeps_every_server_rendered_node(
+    browser: Browser, engine_url: str, engine: str
+) -> None:
     context = open_context(browser)
     # Tag every bound node before any engine runs; a rebuilt node would lose its tag.
     context.add_init_script(
@@ -119,7 +137,7 @@ def test_hydration_keeps_every_server_rendered_node(browser: Browser, dashboard_
         }});"""
     )
     page = context.new_page()
-    go_live(page, dashboard_url)
+    go_live(page, engine_url)
     page.wait_for_timeout(500)
     counts = page.evaluate(
         f"""() => {{
@@ -133,8 +151,10 @@ def test_hydration_keeps_every_server_rendered_node(browser: Browser, dashboard_
     assert counts["kept"] == counts["after"], "every bound node is the one the server sent"
 
 
-def test_every_book_shows_five_ordered_levels_per_side(page: Page, dashboard_url: str) -> None:
-    go_live(page, dashboard_url)
+def test_every_book_shows_five_ordered_levels_per_side(
+    page: Page, engine_url: str, engine: str
+) -> None:
+    go_live(page, engine_url)
     ladder = page.locator('[data-book="BTC/USD"]')
     before = ladder.locator('[data-field="price"]').first.inner_text()
     wait_for_change(page, '[data-book="BTC/USD"] [data-field="price"]', before)
@@ -152,12 +172,12 @@ def test_every_book_shows_five_ordered_levels_per_side(page: Page, dashboard_url
 
 
 def test_the_frequency_slider_changes_the_measured_rate_for_every_tab(
-    browser: Browser, page: Page, fast_server: RunningServer
+    browser: Browser, page: Page, fast_server: RunningServer, engine: str
 ) -> None:
-    go_live(page, fast_server.url + "/")
+    go_live(page, page_of(fast_server, engine))
     other = open_context(browser)
     other_page = other.new_page()
-    go_live(other_page, fast_server.url + "/")
+    go_live(other_page, page_of(fast_server, engine))
     page.wait_for_function("window.tickscope.metrics().rate > 1000", timeout=CHANGE_TIMEOUT_MS)
     set_control(page, "frequency", "100")
     page.wait_for_function(
@@ -172,8 +192,10 @@ def test_the_frequency_slider_changes_the_measured_rate_for_every_tab(
     other.close()
 
 
-def test_the_window_select_caps_the_sparkline(page: Page, fast_server: RunningServer) -> None:
-    go_live(page, fast_server.url + "/")
+def test_the_window_select_caps_the_sparkline(
+    page: Page, fast_server: RunningServer, engine: str
+) -> None:
+    go_live(page, page_of(fast_server, engine))
     page.wait_for_function(f"{POINTS} === 200", timeout=CHANGE_TIMEOUT_MS)
     set_control(page, "window", "500")
     page.wait_for_function(f"{POINTS} > 250", timeout=CHANGE_TIMEOUT_MS)
@@ -185,9 +207,9 @@ def test_the_window_select_caps_the_sparkline(page: Page, fast_server: RunningSe
 
 
 def test_pause_stops_rendering_without_losing_messages(
-    page: Page, fast_server: RunningServer
+    page: Page, fast_server: RunningServer, engine: str
 ) -> None:
-    go_live(page, fast_server.url + "/")
+    go_live(page, page_of(fast_server, engine))
     page.locator('[data-control="pause"]').click()
     assert page.locator('[data-control="pause"]').get_attribute("aria-pressed") == "true"
     price = '[data-symbol="BTC/USD"] [data-field="price"]'
@@ -201,8 +223,8 @@ def test_pause_stops_rendering_without_losing_messages(
     assert page.evaluate("window.tickscope.metrics().gaps") == 0
 
 
-def test_reset_clears_the_measurements(page: Page, dashboard_url: str) -> None:
-    go_live(page, dashboard_url)
+def test_reset_clears_the_measurements(page: Page, engine_url: str, engine: str) -> None:
+    go_live(page, engine_url)
     page.wait_for_function("window.tickscope.metrics().received > 50", timeout=CHANGE_TIMEOUT_MS)
     page.locator('[data-control="reset"]').click()
     after = page.evaluate("window.tickscope.metrics()")
@@ -211,15 +233,15 @@ def test_reset_clears_the_measurements(page: Page, dashboard_url: str) -> None:
 
 
 def test_metrics_follow_the_shared_schema(
-    page: Page, page_log: PageLog, dashboard_url: str
+    page: Page, page_log: PageLog, engine_url: str, engine: str
 ) -> None:
-    go_live(page, dashboard_url)
+    go_live(page, engine_url)
     page.wait_for_function(
         "window.tickscope.metrics().fps.last !== null", timeout=CHANGE_TIMEOUT_MS
     )
     metrics = page.evaluate("window.tickscope.metrics()")
     assert set(metrics) == METRIC_KEYS
-    assert metrics["engine"] == "py"
+    assert metrics["engine"] == engine
     assert metrics["state"] == "live"
     assert set(metrics["latency_ms"]) == {"mean", "p50", "p95", "p99", "n"}
     assert set(metrics["wire_ms"]) == {"p50", "p95"}
@@ -232,20 +254,25 @@ def test_metrics_follow_the_shared_schema(
     assert page_log.foreign_requests() == []
 
 
-def test_the_engine_switch_keeps_the_window_setting(page: Page, dashboard_url: str) -> None:
-    go_live(page, dashboard_url)
+def test_the_engine_switch_keeps_the_window_setting(
+    page: Page, engine_url: str, engine: str
+) -> None:
+    go_live(page, engine_url)
+    other = next(name for name in ENGINES if name != engine)
     set_control(page, "window", "500")
     with page.expect_navigation():
-        set_control(page, "engine", "js")
-    assert page.url.endswith("/?engine=js&window=500")
-    assert page.evaluate("document.documentElement.dataset.engine") == "js"
+        set_control(page, "engine", other)
+    assert page.url.endswith(f"/?engine={other}&window=500")
+    assert page.evaluate("document.documentElement.dataset.engine") == other
     assert page.locator('[data-control="window"]').input_value() == "500"
 
 
-def test_restarting_the_server_reconnects_and_resyncs(page: Page, page_log: PageLog) -> None:
+def test_restarting_the_server_reconnects_and_resyncs(
+    page: Page, page_log: PageLog, engine: str
+) -> None:
     port = free_port()
     with start_server("--seed", "4", port=port) as server:
-        go_live(page, server.url + "/")
+        go_live(page, page_of(server, engine))
     page.wait_for_function(
         "['reconnecting', 'offline'].includes(document.documentElement.dataset.state)",
         timeout=CHANGE_TIMEOUT_MS,
@@ -262,7 +289,7 @@ def test_restarting_the_server_reconnects_and_resyncs(page: Page, page_log: Page
 
 
 def test_a_server_error_shows_as_a_readable_toast(
-    browser: Browser, fast_server: RunningServer
+    browser: Browser, fast_server: RunningServer, engine: str
 ) -> None:
     context = open_context(browser)
     # Stand in for a client that sends what the server refuses: the page's next control
@@ -270,11 +297,11 @@ def test_a_server_error_shows_as_a_readable_toast(
     context.add_init_script(
         """const send = WebSocket.prototype.send;
         WebSocket.prototype.send = function (data) {
-            return send.call(this, data.replace(/"frequency_ms": \\d+/, '"frequency_ms": 5'));
+            return send.call(this, data.replace(/"frequency_ms":\\s*\\d+/, '"frequency_ms": 5'));
         };"""
     )
     page = context.new_page()
-    go_live(page, fast_server.url + "/")
+    go_live(page, page_of(fast_server, engine))
     set_control(page, "frequency", "200")
     toast = page.locator(".toast")
     toast.wait_for(timeout=CHANGE_TIMEOUT_MS)

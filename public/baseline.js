@@ -1,0 +1,827 @@
+// Tickscope's JavaScript engine: the baseline the Python engines are measured against.
+//
+// It implements the same DOM contract, store semantics, frame batching and measurement
+// definitions as the Python client (client/*.py), written as one would for production:
+// plain objects, no framework, no per-message allocation beyond the parsed message, one
+// requestAnimationFrame per frame, and only changed values written. It hydrates the
+// server-rendered page; it creates no bound node of its own.
+
+const DEFAULT_WINDOW = 200;
+const WINDOW_SIZES = [200, 500, 1000];
+const TRADES_LIMIT = 100;
+const BOOK_DEPTH = 5;
+const SIGNIFICANT_DIGITS = 6;
+const SPARKLINE_WIDTH = 240;
+const SPARKLINE_HEIGHT = 56;
+const FLAT_RANGE = 1e-9;
+const REBASE_AFTER = 100000;
+const PLACEHOLDER = "\u2014";
+const MINUS = "\u2212";
+const LATENCY_SAMPLES = 5000;
+const FPS_SAMPLES = 60;
+const RENDER_SAMPLES = 3600;
+const PANEL_REFRESH_MS = 250;
+const TOAST_MS = 6000;
+const THROTTLE_MS = 100;
+const USER_HOLD_MS = 1000;
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 4000;
+const OFFLINE_AFTER_FAILURES = 5;
+const STATE_LABELS = {
+  ssr: "Server snapshot",
+  loading: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+const LOADING_TEXTS = {
+  loading: "Connecting to the market…",
+  reconnecting: "Connection lost; reconnecting…",
+  offline: "The server cannot be reached; still retrying.",
+};
+
+// ---------------------------------------------------------------- views (as client/views.py)
+
+function priceDecimals(price) {
+  const magnitude = price > 0 ? Math.floor(Math.log10(price)) + 1 : 1;
+  return Math.max(2, SIGNIFICANT_DIGITS - magnitude);
+}
+
+function grouped(digits) {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+function formatNumber(value, decimals) {
+  const text = Math.abs(value).toFixed(decimals);
+  const dot = text.indexOf(".");
+  const whole = dot < 0 ? text : text.slice(0, dot);
+  const sign = value < 0 && Number(text) !== 0 ? MINUS : "";
+  return sign + grouped(whole) + (dot < 0 ? "" : text.slice(dot));
+}
+
+const formatPrice = (price) => (price == null ? PLACEHOLDER : formatNumber(price, priceDecimals(price)));
+const formatVolume = (volume) => (volume == null ? PLACEHOLDER : grouped(String(Math.trunc(volume))));
+const formatSize = (size) => size.toFixed(4);
+const changePct = (first, last) => (first ? ((last - first) / first) * 100 : 0);
+
+function formatChange(pct) {
+  if (pct == null) return PLACEHOLDER;
+  const text = Math.abs(pct).toFixed(2) + "%";
+  if (text === "0.00%") return text;
+  return (pct > 0 ? "+" : MINUS) + text;
+}
+
+function changeDirection(pct) {
+  if (pct == null || Math.abs(pct).toFixed(2) === "0.00") return "flat";
+  return pct > 0 ? "up" : "down";
+}
+
+function formatClock(tsUs) {
+  const seconds = Math.floor(tsUs / 1e6);
+  const millis = Math.floor((tsUs % 1e6) / 1000);
+  const inDay = seconds % 86400;
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(Math.floor(inDay / 3600))}:${two(Math.floor((inDay % 3600) / 60))}:${two(inDay % 60)}.${String(millis).padStart(3, "0")}`;
+}
+
+const depthScale = (size, largest) => (largest <= 0 ? "scaleX(0)" : `scaleX(${Math.min(1, size / largest).toFixed(3)})`);
+const formatStat = (value, decimals) => (value == null ? PLACEHOLDER : formatNumber(value, decimals));
+
+function escapeHtml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function tradeRowHtml(trade) {
+  const side = escapeHtml(String(trade.side));
+  return (
+    `<tr data-side="${side}"><td>${formatClock(trade.ts)}</td><td>${escapeHtml(String(trade.symbol))}</td>` +
+    `<td class="side">${side}</td><td class="num">${formatPrice(trade.price)}</td>` +
+    `<td class="num">${formatSize(trade.size)}</td></tr>`
+  );
+}
+
+function tradesHtml(trades, from = 0) {
+  let html = "";
+  for (let i = trades.length - 1; i >= from; i--) html += tradeRowHtml(trades[i]);
+  return html;
+}
+
+const EMPTY_LEVEL = [PLACEHOLDER, PLACEHOLDER, "scaleX(0)"];
+
+function ladderLevels(book) {
+  const bids = book ? book.bids : [];
+  const asks = book ? book.asks : [];
+  let largest = 0;
+  for (const [, size] of bids) largest = Math.max(largest, size);
+  for (const [, size] of asks) largest = Math.max(largest, size);
+  const rows = (levels) => {
+    const filled = levels.slice(0, BOOK_DEPTH).map(([price, size]) => [formatPrice(price), formatSize(size), depthScale(size, largest)]);
+    while (filled.length < BOOK_DEPTH) filled.push(EMPTY_LEVEL);
+    return filled;
+  };
+  return rows(asks).reverse().concat(rows(bids));
+}
+
+function bookSpread(book) {
+  if (!book || !book.bids.length || !book.asks.length) return PLACEHOLDER;
+  const bid = book.bids[0][0];
+  const ask = book.asks[0][0];
+  return formatNumber(ask - bid, priceDecimals(ask));
+}
+
+// The same incremental sparkline as client/sparkline.py: points in data coordinates, a
+// transform matrix mapping them into the box by the reference formula.
+class Sparkline {
+  constructor() {
+    this.points = [];
+    this.first = 0;
+    this.baseIndex = 0;
+    this.baseValue = 0;
+  }
+
+  point(index, value) {
+    return `${index - this.baseIndex},${Number((value - this.baseValue).toPrecision(6))}`;
+  }
+
+  update(history, total) {
+    if (history.length === 0) {
+      this.points = [];
+      return ["", ""];
+    }
+    const first = total - history.length;
+    const knownEnd = this.first + this.points.length;
+    if (!this.points.length || first < this.first || first > knownEnd || total < knownEnd || total - this.baseIndex > REBASE_AFTER) {
+      this.baseIndex = first;
+      this.baseValue = history[0];
+      this.points = history.map((value, offset) => this.point(first + offset, value));
+    } else {
+      this.points.splice(0, first - this.first);
+      const fresh = total - knownEnd;
+      for (let offset = history.length - fresh; offset < history.length; offset++) {
+        this.points.push(this.point(first + offset, history[offset]));
+      }
+    }
+    this.first = first;
+    let low = Infinity;
+    let high = -Infinity;
+    for (const value of history) {
+      if (value < low) low = value;
+      if (value > high) high = value;
+    }
+    let span = high - low;
+    if (Math.abs(span) < FLAT_RANGE) span = 1;
+    const step = history.length > 1 ? SPARKLINE_WIDTH / (history.length - 1) : 0;
+    const scaleY = SPARKLINE_HEIGHT / span;
+    const shiftX = (this.baseIndex - first) * step;
+    const shiftY = SPARKLINE_HEIGHT - (this.baseValue - low) * scaleY;
+    return [this.points.join(" "), `matrix(${step} 0 0 ${-scaleY} ${shiftX} ${shiftY})`];
+  }
+}
+
+// ---------------------------------------------------------------- measurement (as client/measure.py)
+
+class Samples {
+  constructor(capacity) {
+    this.capacity = capacity;
+    this.values = [];
+    this.next = 0;
+  }
+
+  add(value) {
+    if (this.values.length < this.capacity) this.values.push(value);
+    else {
+      this.values[this.next] = value;
+      this.next = (this.next + 1) % this.capacity;
+    }
+  }
+
+  clear() {
+    this.values = [];
+    this.next = 0;
+  }
+
+  ordered() {
+    return this.values.slice(this.next).concat(this.values.slice(0, this.next));
+  }
+}
+
+function summarize(values) {
+  if (!values.length) return { mean: null, p50: null, p95: null, p99: null, n: 0 };
+  const sorted = Float64Array.from(values).sort();
+  const at = (q) => sorted[Math.floor((sorted.length - 1) * q)];
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return { mean: sum / sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), n: sorted.length };
+}
+
+class PerSecond {
+  constructor(now) {
+    this.restart(now);
+  }
+
+  restart(now) {
+    this.last = null;
+    this.count = 0;
+    this.since = now;
+  }
+
+  tick(now) {
+    const elapsed = now - this.since;
+    if (elapsed < 1000) return false;
+    this.last = (this.count * 1000) / elapsed;
+    this.count = 0;
+    this.since = now;
+    return true;
+  }
+}
+
+class Measurements {
+  constructor(now) {
+    this.timeOrigin = performance.timeOrigin;
+    this.latency = new Samples(LATENCY_SAMPLES);
+    this.wire = new Samples(LATENCY_SAMPLES);
+    this.handler = new Samples(LATENCY_SAMPLES);
+    this.render = new Samples(RENDER_SAMPLES);
+    this.fps = new Samples(FPS_SAMPLES);
+    this.frames = new PerSecond(now);
+    this.rate = new PerSecond(now);
+    this.unpainted = [];
+    this.readyMs = null;
+  }
+
+  received(receivedMs, tsUs, handlerUs) {
+    this.unpainted.push(receivedMs);
+    this.rate.count++;
+    this.handler.add(handlerUs);
+    if (tsUs != null) this.wire.add(this.timeOrigin + receivedMs - tsUs / 1000);
+  }
+
+  painted(paintMs) {
+    for (const receivedMs of this.unpainted) this.latency.add(paintMs - receivedMs);
+    this.unpainted.length = 0;
+  }
+
+  frame(now) {
+    this.frames.count++;
+    if (this.frames.tick(now)) this.fps.add(this.frames.last);
+    this.rate.tick(now);
+  }
+
+  reset(now) {
+    for (const samples of [this.latency, this.wire, this.handler, this.render, this.fps]) samples.clear();
+    this.frames.restart(now);
+    this.rate.restart(now);
+    this.unpainted.length = 0;
+  }
+
+  report(state, received, gaps) {
+    const wire = summarize(this.wire.values);
+    const handler = summarize(this.handler.values);
+    const render = summarize(this.render.values);
+    const fps = this.fps.ordered();
+    let fpsSum = 0;
+    for (const value of fps) fpsSum += value;
+    return {
+      engine: "js",
+      state,
+      received,
+      gaps,
+      rate: this.rate.last,
+      latency_ms: summarize(this.latency.values),
+      wire_ms: { p50: wire.p50, p95: wire.p95 },
+      handler_us: { p50: handler.p50, p95: handler.p95 },
+      render_ms: { p50: render.p50, p95: render.p95 },
+      fps: fps.length ? { last: fps[fps.length - 1], mean: fpsSum / fps.length, min: Math.min(...fps) } : { last: null, mean: null, min: null },
+      ready_ms: this.readyMs,
+    };
+  }
+}
+
+// ---------------------------------------------------------------- the store (as client/store.py)
+
+class Store {
+  constructor(window) {
+    this.window = window;
+    this.state = "loading";
+    this.paused = false;
+    this.frequencyMs = null;
+    this.symbols = [];
+    this.histories = new Map();
+    this.lastPrices = new Map();
+    this.priceCounts = new Map();
+    this.books = new Map();
+    this.trades = [];
+    this.tradesTotal = 0;
+    this.system = null;
+    this.epoch = 0;
+    this.lastSeq = 0;
+    this.received = 0;
+    this.gaps = 0;
+    this.duplicates = 0;
+    this.unknown = 0;
+    // What the next frame must redraw.
+    this.dirtyPrices = new Set();
+    this.dirtyBooks = new Set();
+    this.dirtyTrades = false;
+    this.dirtySystem = false;
+    this.onConfig = null;
+    this.onError = null;
+  }
+
+  apply(message) {
+    this.received++;
+    const kind = message.type;
+    if (kind === "snapshot") {
+      this.applySnapshot(message);
+      return true;
+    }
+    const seq = message.seq;
+    if (seq != null) {
+      if (seq <= this.lastSeq) {
+        this.duplicates++;
+        return false;
+      }
+      if (this.lastSeq && seq > this.lastSeq + 1) this.gaps += seq - this.lastSeq - 1;
+      this.lastSeq = seq;
+    }
+    switch (kind) {
+      case "price": {
+        const history = this.histories.get(message.symbol);
+        if (history === undefined) return true;
+        history.push(message.price);
+        if (history.length > this.window) history.splice(0, history.length - this.window);
+        this.lastPrices.set(message.symbol, message);
+        this.priceCounts.set(message.symbol, this.priceCounts.get(message.symbol) + 1);
+        this.dirtyPrices.add(message.symbol);
+        return true;
+      }
+      case "book":
+        if (!this.histories.has(message.symbol)) return true;
+        this.books.set(message.symbol, message);
+        this.dirtyBooks.add(message.symbol);
+        return true;
+      case "trade":
+        this.trades.push(message);
+        if (this.trades.length > TRADES_LIMIT) this.trades.splice(0, this.trades.length - TRADES_LIMIT);
+        this.tradesTotal++;
+        this.dirtyTrades = true;
+        return true;
+      case "system":
+        this.system = message;
+        this.dirtySystem = true;
+        return true;
+      case "config":
+        this.frequencyMs = message.frequency_ms;
+        if (this.onConfig) this.onConfig(message.frequency_ms);
+        return true;
+      case "error":
+        if (this.onError) this.onError(message);
+        return true;
+      default:
+        this.unknown++;
+        return false;
+    }
+  }
+
+  applySnapshot(snapshot) {
+    this.symbols = snapshot.config.symbols.slice();
+    this.histories = new Map();
+    for (const symbol of this.symbols) {
+      const history = (snapshot.prices[symbol] || []).slice(-this.window);
+      this.histories.set(symbol, history);
+      this.priceCounts.set(symbol, (this.priceCounts.get(symbol) || 0) + history.length);
+      this.dirtyPrices.add(symbol);
+      this.dirtyBooks.add(symbol);
+    }
+    this.lastPrices = new Map(Object.entries(snapshot.last).filter(([symbol]) => this.histories.has(symbol)));
+    this.books = new Map(Object.entries(snapshot.books).filter(([symbol]) => this.histories.has(symbol)));
+    this.trades = snapshot.trades.slice(-TRADES_LIMIT);
+    this.tradesTotal += this.trades.length;
+    this.dirtyTrades = true;
+    this.system = snapshot.system;
+    this.dirtySystem = true;
+    this.frequencyMs = snapshot.config.frequency_ms;
+    if (this.onConfig) this.onConfig(this.frequencyMs);
+    this.lastSeq = snapshot.seq;
+    this.epoch++;
+  }
+
+  setWindow(window) {
+    this.window = window;
+    for (const [symbol, history] of this.histories) {
+      if (history.length > window) history.splice(0, history.length - window);
+      this.dirtyPrices.add(symbol);
+    }
+  }
+
+  resetCounts() {
+    this.received = 0;
+    this.gaps = 0;
+    this.duplicates = 0;
+    this.unknown = 0;
+  }
+}
+
+// ---------------------------------------------------------------- the page
+
+function bound(root, attribute, name) {
+  const selector = `[${attribute}="${name}"]`;
+  const element = root.querySelector(selector);
+  if (element === null) throw new Error(`the page has no ${selector} node to hydrate`);
+  return element;
+}
+
+const field = (root, name) => bound(root, "data-field", name);
+
+// A node's text, changed in place (a new Text node would cost style and layout work).
+class Text {
+  constructor(element) {
+    this.element = element;
+    this.shown = element.textContent;
+  }
+
+  show(value) {
+    if (value === this.shown) return;
+    this.shown = value;
+    const child = this.element.firstChild;
+    if (child !== null && child.nodeType === Node.TEXT_NODE && child.nextSibling === null) child.data = value;
+    else this.element.textContent = value;
+  }
+}
+
+class Attribute {
+  constructor(element, name) {
+    this.element = element;
+    this.name = name;
+    this.shown = element.getAttribute(name) ?? "";
+  }
+
+  show(value) {
+    if (value === this.shown) return;
+    this.shown = value;
+    this.element.setAttribute(this.name, value);
+  }
+}
+
+class Transform {
+  constructor(element) {
+    this.style = element.style;
+    this.shown = this.style.transform;
+  }
+
+  show(value) {
+    if (value === this.shown) return;
+    this.shown = value;
+    this.style.transform = value;
+  }
+}
+
+class Card {
+  constructor(element, store) {
+    this.symbol = element.dataset.symbol;
+    this.store = store;
+    this.price = new Text(field(element, "price"));
+    this.change = new Text(field(element, "change"));
+    this.volume = new Text(field(element, "volume"));
+    const line = field(element, "sparkline");
+    this.points = new Attribute(line, "points");
+    this.transform = new Attribute(line, "transform");
+    this.direction = new Attribute(element, "data-direction");
+    this.sparkline = new Sparkline();
+  }
+
+  render() {
+    const store = this.store;
+    const history = store.histories.get(this.symbol) || [];
+    const pct = history.length > 1 ? changePct(history[0], history[history.length - 1]) : null;
+    const last = store.lastPrices.get(this.symbol);
+    this.price.show(formatPrice(history.length ? history[history.length - 1] : null));
+    this.change.show(formatChange(pct));
+    this.direction.show(changeDirection(pct));
+    this.volume.show(formatVolume(last ? last.volume : null));
+    const [points, transform] = this.sparkline.update(history, store.priceCounts.get(this.symbol));
+    this.points.show(points);
+    this.transform.show(transform);
+  }
+}
+
+class Ladder {
+  constructor(element, store) {
+    this.symbol = element.dataset.book;
+    this.store = store;
+    this.cells = [...element.querySelectorAll("tr[data-level]")].map((row) => [
+      new Text(field(row, "price")),
+      new Text(field(row, "size")),
+      new Transform(field(row, "depth")),
+    ]);
+    this.spread = new Text(field(element, "spread"));
+  }
+
+  render() {
+    const book = this.store.books.get(this.symbol);
+    this.spread.show(bookSpread(book));
+    const levels = ladderLevels(book);
+    for (let i = 0; i < this.cells.length; i++) {
+      const [price, size, depth] = this.cells[i];
+      price.show(levels[i][0]);
+      size.show(levels[i][1]);
+      depth.show(levels[i][2]);
+    }
+  }
+}
+
+// New trades go in at the top as one HTML insertion; a snapshot redraws the tape whole.
+class Tape {
+  constructor(body, store) {
+    this.body = body;
+    this.store = store;
+    this.total = store.tradesTotal;
+    this.epoch = store.epoch;
+  }
+
+  render() {
+    const store = this.store;
+    if (store.epoch !== this.epoch) {
+      this.epoch = store.epoch;
+      this.body.innerHTML = tradesHtml(store.trades);
+    } else {
+      const fresh = Math.min(store.tradesTotal - this.total, TRADES_LIMIT, store.trades.length);
+      if (fresh > 0) {
+        this.body.insertAdjacentHTML("afterbegin", tradesHtml(store.trades, store.trades.length - fresh));
+        while (this.body.rows.length > TRADES_LIMIT) this.body.deleteRow(-1);
+      }
+    }
+    this.total = store.tradesTotal;
+  }
+}
+
+const PERFORMANCE_FIELDS = [
+  "rate", "received", "gaps", "latency-mean", "latency-p50", "latency-p95", "wire-p50", "wire-p95",
+  "handler-p50", "handler-p95", "fps-last", "fps-mean", "fps-min", "ready",
+];
+
+function performanceTexts(report) {
+  const { latency_ms: latency, wire_ms: wire, handler_us: handler, fps } = report;
+  return [
+    formatStat(report.rate, 0), formatVolume(report.received), formatVolume(report.gaps),
+    formatStat(latency.mean, 2), formatStat(latency.p50, 2), formatStat(latency.p95, 2),
+    formatStat(wire.p50, 2), formatStat(wire.p95, 2), formatStat(handler.p50, 0), formatStat(handler.p95, 0),
+    formatStat(fps.last, 1), formatStat(fps.mean, 1), formatStat(fps.min, 1), formatStat(report.ready_ms, 0),
+  ];
+}
+
+function retryDelayMs(failures) {
+  const step = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));
+  return step / 2 + (Math.random() * step) / 2;
+}
+
+class Engine {
+  constructor() {
+    const params = new URLSearchParams(location.search);
+    const asked = Number(params.get("window"));
+    this.store = new Store(WINDOW_SIZES.includes(asked) ? asked : DEFAULT_WINDOW);
+    this.store.apply(JSON.parse(document.getElementById("tickscope-snapshot").textContent));
+    this.symbols = this.store.symbols.join("\n");
+    this.store.received = 0;
+    this.measurements = new Measurements(performance.now());
+    this.cards = new Map([...document.querySelectorAll(".card[data-symbol]")].map((el) => [el.dataset.symbol, new Card(el, this.store)]));
+    this.ladders = new Map([...document.querySelectorAll("[data-book]")].map((el) => [el.dataset.book, new Ladder(el, this.store)]));
+    this.tape = new Tape(bound(document, "data-list", "trades"), this.store);
+    const system = bound(document, "data-panel", "system");
+    this.systemTexts = ["cpu_pct", "mem_mb", "msg_rate"].map((name) => new Text(field(system, name)));
+    this.windowHint = new Text(field(document, "window"));
+    const performancePanel = bound(document, "data-panel", "performance");
+    this.performanceTexts = PERFORMANCE_FIELDS.map((name) => new Text(field(performancePanel, name)));
+    this.seqText = new Text(field(document, "seq"));
+    this.nextPanelMs = 0;
+    this.toasts = bound(document, "data-list", "toasts");
+    this.shownToasts = [];
+    this.store.dirtyPrices.clear(); // the page already shows the embedded snapshot
+    this.store.dirtyBooks.clear();
+    this.store.dirtyTrades = false;
+    this.store.dirtySystem = false;
+    this.store.onConfig = (frequencyMs) => this.followServer(frequencyMs);
+    this.store.onError = (error) => this.toast(`Server: ${error.code}`, error.message);
+    field(document, "engine-label").textContent = "JavaScript";
+    this.stateLabel = field(document, "state-label");
+    this.loadingText = field(document, "loading-text");
+    this.setState("loading");
+    this.frame = this.frame.bind(this);
+    this.onMessage = this.onMessage.bind(this);
+    this.failures = 0;
+    this.closing = false;
+    this.bindControls();
+    window.tickscope = {
+      engine: "js",
+      metrics: () => this.measurements.report(this.store.state, this.store.received, this.store.gaps),
+      reset: () => this.reset(),
+    };
+    addEventListener("pagehide", () => this.close());
+  }
+
+  start() {
+    requestAnimationFrame(this.frame);
+    this.connect();
+  }
+
+  setState(state) {
+    this.store.state = state;
+    document.documentElement.dataset.state = state;
+    this.stateLabel.textContent = STATE_LABELS[state] ?? state;
+    this.loadingText.textContent = LOADING_TEXTS[state] ?? "";
+  }
+
+  // -- the socket ----------------------------------------------------------------------------
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
+    socket.onmessage = this.onMessage;
+    socket.onopen = () => { this.failures = 0; };
+    socket.onclose = () => {
+      this.socket = null;
+      if (this.closing) return;
+      this.failures++;
+      this.setState(this.failures >= OFFLINE_AFTER_FAILURES ? "offline" : "reconnecting");
+      setTimeout(() => this.connect(), retryDelayMs(this.failures));
+    };
+    this.socket = socket;
+  }
+
+  close() {
+    this.closing = true;
+    if (this.socket) this.socket.close(1000);
+  }
+
+  send(payload) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(payload));
+  }
+
+  // The hot path: one call per message.
+  onMessage(event) {
+    const started = performance.now();
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      this.store.unknown++;
+      console.warn("tickscope: skipped a frame that is not JSON");
+      return;
+    }
+    if (message === null || typeof message !== "object") {
+      this.store.unknown++;
+      return;
+    }
+    this.store.apply(message);
+    if (message.type === "snapshot") this.resynced();
+    this.measurements.received(event.timeStamp, message.ts, (performance.now() - started) * 1000);
+  }
+
+  resynced() {
+    if (this.store.symbols.join("\n") !== this.symbols) {
+      location.reload();
+      return;
+    }
+    if (this.measurements.readyMs === null) this.measurements.readyMs = performance.now();
+    this.setState("live");
+  }
+
+  // -- the frame loop --------------------------------------------------------------------------
+
+  frame() {
+    requestAnimationFrame(this.frame);
+    const now = performance.now();
+    const store = this.store;
+    if (store.paused) {
+      this.measurements.unpainted.length = 0;
+    } else {
+      this.measurements.painted(now);
+      const started = performance.now();
+      const worked = this.render();
+      if (worked) this.measurements.render.add(performance.now() - started);
+    }
+    this.measurements.frame(now);
+    this.refreshPanel(now);
+    this.expireToasts(now);
+  }
+
+  render() {
+    const store = this.store;
+    let worked = false;
+    for (const symbol of store.dirtyPrices) {
+      this.cards.get(symbol)?.render();
+      worked = true;
+    }
+    store.dirtyPrices.clear();
+    for (const symbol of store.dirtyBooks) {
+      this.ladders.get(symbol)?.render();
+      worked = true;
+    }
+    store.dirtyBooks.clear();
+    if (store.dirtyTrades) {
+      this.tape.render();
+      store.dirtyTrades = false;
+      worked = true;
+    }
+    if (store.dirtySystem && store.system) {
+      const { cpu_pct: cpu, mem_mb: memory, msg_rate: rate } = store.system;
+      this.systemTexts[0].show(formatNumber(cpu, 1));
+      this.systemTexts[1].show(formatVolume(memory));
+      this.systemTexts[2].show(formatVolume(rate));
+      store.dirtySystem = false;
+      worked = true;
+    }
+    this.windowHint.show(String(store.window));
+    return worked;
+  }
+
+  refreshPanel(now) {
+    if (now < this.nextPanelMs) return;
+    this.nextPanelMs = now + PANEL_REFRESH_MS;
+    this.seqText.show(String(this.store.lastSeq));
+    const texts = performanceTexts(this.measurements.report(this.store.state, this.store.received, this.store.gaps));
+    for (let i = 0; i < texts.length; i++) this.performanceTexts[i].show(texts[i]);
+  }
+
+  toast(title, text) {
+    const toast = document.createElement("div");
+    toast.className = "toast toast-warn";
+    toast.setAttribute("role", "alert");
+    const heading = document.createElement("strong");
+    heading.textContent = title;
+    const body = document.createElement("span");
+    body.textContent = text;
+    toast.append(heading, body);
+    this.toasts.append(toast);
+    this.shownToasts.push([performance.now() + TOAST_MS, toast]);
+  }
+
+  expireToasts(now) {
+    while (this.shownToasts.length && this.shownToasts[0][0] <= now) this.shownToasts.shift()[1].remove();
+  }
+
+  reset() {
+    this.store.resetCounts();
+    this.measurements.reset(performance.now());
+  }
+
+  // -- controls --------------------------------------------------------------------------------
+
+  bindControls() {
+    const slider = bound(document, "data-control", "frequency");
+    const readout = field(document, "frequency");
+    const windowSelect = bound(document, "data-control", "window");
+    const pause = bound(document, "data-control", "pause");
+    const engine = bound(document, "data-control", "engine");
+    this.slider = slider;
+    this.readout = readout;
+    this.touchedMs = -USER_HOLD_MS;
+    this.sentFrequency = null;
+    let wanted = null;
+    let lastSendMs = -THROTTLE_MS;
+    let timer = null;
+    const flush = () => {
+      timer = null;
+      const value = wanted;
+      wanted = null;
+      // input and change both fire for one gesture: the same value goes out once.
+      if (value !== null && value !== this.sentFrequency && value !== this.store.frequencyMs) {
+        this.send({ frequency_ms: value });
+        this.sentFrequency = value;
+        lastSendMs = performance.now();
+      }
+    };
+    const onFrequency = () => {
+      const value = Number(slider.value);
+      this.touchedMs = performance.now();
+      readout.textContent = `${value} ms`;
+      wanted = value;
+      const wait = lastSendMs + THROTTLE_MS - this.touchedMs;
+      if (wait <= 0) flush();
+      else if (timer === null) timer = setTimeout(flush, wait);
+    };
+    slider.addEventListener("input", onFrequency);
+    slider.addEventListener("change", onFrequency);
+    const onWindow = () => this.store.setWindow(Number(windowSelect.value));
+    windowSelect.addEventListener("input", onWindow);
+    windowSelect.addEventListener("change", onWindow);
+    pause.addEventListener("click", () => {
+      this.store.paused = !this.store.paused;
+      pause.setAttribute("aria-pressed", String(this.store.paused));
+      pause.textContent = this.store.paused ? "Resume" : "Pause";
+    });
+    bound(document, "data-control", "reset").addEventListener("click", () => this.reset());
+    engine.addEventListener("change", () => {
+      location.assign(`/?engine=${encodeURIComponent(engine.value)}&window=${this.store.window}`);
+    });
+  }
+
+  followServer(frequencyMs) {
+    this.sentFrequency = null; // the market moved on: any value may be asked for again
+    if (frequencyMs == null || performance.now() - this.touchedMs < USER_HOLD_MS || !this.slider) return;
+    this.slider.value = String(frequencyMs);
+    this.readout.textContent = `${frequencyMs} ms`;
+  }
+}
+
+new Engine().start();
