@@ -43,6 +43,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/", pages.dashboard),
+            Route("/compare", pages.compare),
             WebSocketRoute("/ws", ws.stream),
             Route("/healthz", metrics.healthz),
             Route("/metrics", metrics.prometheus),

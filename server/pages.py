@@ -26,6 +26,9 @@ from server.settings import ROOT
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
 ENGINES = (("py", "Python · Pyodide"), ("js", "JavaScript"))
 DEFAULT_ENGINE = "py"
+# /compare frames the dashboard from the other loopback host (a cross-origin iframe under
+# COEP require-corp), which needs the page to allow cross-origin embedding.
+EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
 
 
 def embed_json(value: object) -> str:
@@ -108,4 +111,10 @@ async def dashboard(request: Request) -> Response:
     )
     context = dashboard_context(services, engine, window, request.app.state.vendor_urls)
     context["client_archive"] = request.app.state.bundle.url
-    return TEMPLATES.TemplateResponse(request, "index.html", context)
+    context["embedded"] = request.query_params.get("embed") == "1"
+    return TEMPLATES.TemplateResponse(request, "index.html", context, headers=EMBEDDABLE)
+
+
+async def compare(request: Request) -> Response:
+    """Both engines side by side; each pane is the dashboard above, on its own loopback host."""
+    return TEMPLATES.TemplateResponse(request, "compare.html", {})
