@@ -1,7 +1,9 @@
 """The benchmark: engines x loads in headless Chromium against the real server.
 
 `python -m bench` (or `make bench`) from the CLI; from code,
-`run(Settings.for_quick(output=d), Silent())` returns the result it wrote to `d` as JSON.
+`run(Settings.for_quick(output=d), Silent())` returns the result it wrote to `d` as JSON (its
+`summary` holds each engine's highest sustainable rate and the Python/JS ratios), beside the
+plot it drew as SVG.
 """
 
 from bench.progress import Progress, Silent

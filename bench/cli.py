@@ -7,7 +7,20 @@ from typing import Any
 
 from bench.report import markdown
 from bench.runner import run
-from bench.settings import ENGINES, Settings
+from bench.settings import (
+    ENGINES,
+    QUICK_DURATION_S,
+    QUICK_LIVE_TIMEOUT_S,
+    QUICK_LOADS,
+    QUICK_WARMUP_S,
+    Settings,
+)
+
+EPILOG = (
+    "Writes <output>/<time>.json and <time>.svg, and <output>/latest.svg. Exits 1 only when a "
+    "measurement could not complete (an engine never went live, a server did not start); "
+    "missed targets are reported, not failed."
+)
 
 
 def engines(text: str) -> tuple[str, ...]:
@@ -50,7 +63,7 @@ count.__name__ = "count"
 
 def parser() -> argparse.ArgumentParser:
     defaults = Settings()
-    cli = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    cli = argparse.ArgumentParser(prog="python -m bench", description=__doc__, epilog=EPILOG)
     cli.add_argument(
         "--engines",
         type=engines,
@@ -78,16 +91,24 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--live-timeout",
         type=positive,
-        help=f"seconds a page may take to go live (default {defaults.live_timeout_s:g})",
+        help=(
+            f"seconds a page may take to go live (default {defaults.live_timeout_s:g}; "
+            f"{QUICK_LIVE_TIMEOUT_S:g} with --quick)"
+        ),
     )
     cli.add_argument("--seed", type=int, help=f"simulator seed (default {defaults.seed})")
     cli.add_argument(
-        "--output", type=Path, help=f"directory for the JSON result (default {defaults.output})"
+        "--output",
+        type=Path,
+        help=f"directory for the JSON result and the plot (default {defaults.output})",
     )
     cli.add_argument(
         "--quick",
         action="store_true",
-        help="short run: loads 100,1400, 3 s each after 2 s warm-up, start-up once",
+        help=(
+            f"short run: loads {','.join(map(str, QUICK_LOADS))}, {QUICK_DURATION_S:g} s each "
+            f"after {QUICK_WARMUP_S:g} s warm-up, start-up once"
+        ),
     )
     return cli
 

@@ -10,7 +10,7 @@ from bench.loads import Load
 from bench.progress import Progress, ms
 from bench.server import Counters, RunningServer, read_counters
 from bench.settings import Settings
-from bench.targets import RUN_TARGETS, check
+from bench.targets import RUN_TARGETS, SUSTAINABLE, check
 
 MS_PER_S = 1000.0
 BYTES_PER_MB = 1024.0 * 1024.0
@@ -57,15 +57,25 @@ def server_summary(delta: Counters, interval_s: float) -> dict[str, Any]:
 
 
 def finish(result: dict[str, Any]) -> dict[str, Any]:
-    """Flag the result against the targets."""
+    """Flag the result against issue 4's targets and issue 5's definition of sustainable."""
+    completed = result["error"] is None
     result["targets"] = check(RUN_TARGETS, result)
-    result["meets_targets"] = result["error"] is None and all(result["targets"].values())
+    result["meets_targets"] = completed and all(result["targets"].values())
+    result["sustainable_checks"] = check(SUSTAINABLE, result)
+    result["sustainable"] = completed and all(result["sustainable_checks"].values())
     return result
 
 
-def failed(engine: str, load: Load, error: BaseException | str) -> dict[str, Any]:
+def failed(
+    engine: str, load: Load, error: BaseException | str, *, went_live: bool | None = None
+) -> dict[str, Any]:
+    """A run that did not complete; `went_live` says whether its page got that far, when it
+    was opened at all."""
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    return finish({"engine": engine, "load": describe_load(load), "error": message})
+    result: dict[str, Any] = {"engine": engine, "load": describe_load(load), "error": message}
+    if went_live is not None:
+        result["went_live"] = went_live
+    return finish(result)
 
 
 def measure(
@@ -80,10 +90,12 @@ def measure(
     label = f"{engine} @ {load.target} msgs/s"
     console = pages.ConsoleLog()
     context = pages.new_context(browser)
+    went_live = False
     try:
         page = pages.open_page(context, console)
         progress.step(f"{label}: fresh page, waiting for live")
-        pages.go_live(page, pages.engine_url(server.url, engine), settings.live_timeout_s)
+        pages.go_live(page, pages.engine_url(server.url, engine), engine, settings.live_timeout_s)
+        went_live = True
         ready_ms = pages.metrics(page).get("ready_ms")
         progress.step(f"{label}: live after {ms(ready_ms)}; warming up {settings.warmup_s:g} s")
         page.wait_for_timeout(settings.warmup_s * MS_PER_S)
@@ -96,7 +108,7 @@ def measure(
         cdp_bytes = pages.cdp_heap_bytes(context, page)
     except Exception as error:
         progress.step(f"{label}: FAILED {type(error).__name__}: {error}")
-        result = failed(engine, load, error)
+        result = failed(engine, load, error, went_live=went_live)
         result["console_errors"] = {"count": console.count, "first": console.first}
         return result
     finally:
@@ -109,6 +121,7 @@ def measure(
             "engine": engine,
             "load": describe_load(load),
             "error": None,
+            "went_live": True,
             "ready_ms": ready_ms,
             "interval_s": interval_s,
             "measured_rate": received / interval_s if interval_s > 0 else None,
@@ -121,5 +134,6 @@ def measure(
         }
     )
     verdict = "meets targets" if result["meets_targets"] else "misses targets"
-    progress.step(f"{label}: {result['measured_rate']:.0f} msgs/s received, {verdict}")
+    sustained = "sustainable" if result["sustainable"] else "not sustainable"
+    progress.step(f"{label}: {result['measured_rate']:.0f} msgs/s received, {verdict}, {sustained}")
     return result

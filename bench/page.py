@@ -181,8 +181,14 @@ def page_state(page: Page) -> dict[str, Any] | None:
     return result
 
 
-def go_live(page: Page, url: str, timeout_s: float) -> None:
-    """Navigate and wait until the engine says it is live and exposes `window.tickscope`."""
+class WrongEngineError(NotLiveError):
+    """The page went live with another engine than the one asked for (the server serves its
+    default engine for a name it does not know)."""
+
+
+def go_live(page: Page, url: str, engine: str, timeout_s: float) -> None:
+    """Navigate and wait until the engine says it is live and exposes `window.tickscope`;
+    check it is the engine asked for."""
     timeout_ms = timeout_s * MS_PER_S
     page.goto(url, timeout=timeout_ms)
     try:
@@ -191,6 +197,9 @@ def go_live(page: Page, url: str, timeout_s: float) -> None:
         raise NotLiveError(
             f"not live after {timeout_s:g} s; the page showed {page_state(page)}"
         ) from None
+    running = metrics(page).get("engine")
+    if running != engine:
+        raise WrongEngineError(f"asked for engine {engine!r}, the page runs {running!r}")
 
 
 def metrics(page: Page) -> dict[str, Any]:

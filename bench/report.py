@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bench.targets import RUN_TARGETS, STARTUP_TARGETS, Target
+from bench.targets import JS, PYTHON, RUN_TARGETS, STARTUP_TARGETS, Target
 
 MISSING = "-"
 MET = "✓"
@@ -148,11 +148,67 @@ def heading(data: Mapping[str, Any]) -> str:
     )
 
 
+RATIO_DIGITS = 2
+VALUE_DIGITS = {"sustainable_rate": 0, "latency_p95": 1, "handler_p50": 0, "render_p50": 2}
+UNDECIDED = "-"
+
+
+def sustainable_rate(entry: Mapping[str, Any]) -> str:
+    rate = entry.get("highest_sustainable")
+    return f"**{rate} msgs/s**" if rate is not None else str(entry.get("note"))
+
+
+def highest_sustainable(summary: Mapping[str, Any]) -> str:
+    rates = [
+        f"{engine} {sustainable_rate(entry)}"
+        for engine, entry in (summary.get("engines") or {}).items()
+    ]
+    return (
+        f"Highest sustainable rate (the largest measured load with "
+        f"{summary.get('sustainable_criteria')}): {'; '.join(rates)}."
+    )
+
+
+def comparison_cell(row: Mapping[str, Any], engine: str, summary: Mapping[str, Any]) -> str:
+    value = row.get(engine)
+    if value is None:
+        return str(summary["engines"][engine]["note"]) if row["load"] is None else MISSING
+    return f"{float(value):.{VALUE_DIGITS.get(row['key'], RATIO_DIGITS)}f}"
+
+
+def verdict(met: bool | None) -> str:
+    return UNDECIDED if met is None else MET if met else MISSED
+
+
+def comparison_columns(summary: Mapping[str, Any]) -> list[tuple[str, Cell]]:
+    return [
+        (f"{PYTHON} / {JS}", text("label")),
+        ("at msgs/s", text("load")),
+        (PYTHON, lambda row: comparison_cell(row, PYTHON, summary)),
+        (JS, lambda row: comparison_cell(row, JS, summary)),
+        ("ratio", number(RATIO_DIGITS, "ratio")),
+        ("target (issue 5)", text("target")),
+        ("met", lambda row: verdict(row.get("met"))),
+    ]
+
+
+def summary_section(summary: Mapping[str, Any]) -> list[str]:
+    parts = ["", highest_sustainable(summary)]
+    rows = summary.get("comparisons") or []
+    if rows:
+        parts += ["", table(comparison_columns(summary), rows)]
+    elif summary.get("comparisons_note"):
+        parts += ["", f"Python/JS ratios: {summary['comparisons_note']}."]
+    return parts
+
+
 def markdown(data: Mapping[str, Any]) -> str:
     runs = data.get("runs") or []
     parts = [heading(data), ""]
     if runs:
         parts += [table(run_columns(runs), runs), "", f"Targets (issue 4): {legend(RUN_TARGETS)}."]
+    if data.get("summary"):
+        parts += summary_section(data["summary"])
     startup = data.get("startup") or []
     if startup:
         parts += [

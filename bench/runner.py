@@ -1,7 +1,8 @@
-"""`run(settings)`: start-up per engine, then every engine under every load; write the JSON."""
+"""`run(settings)`: start-up per engine, then every engine under every load; write the JSON
+and the plot."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,17 @@ from bench.loads import Load, load_for
 from bench.machine import load_average, machine_info
 from bench.measure import failed, measure
 from bench.page import launch
+from bench.plot import svg
 from bench.progress import Progress
 from bench.server import start_server
 from bench.settings import Settings
 from bench.startup import measure_startup
+from bench.summary import summarize
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: summary, plot, went_live and sustainable per run
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 LOG_TAIL_CHARS = 2000
+LATEST_PLOT = "latest.svg"
 
 
 @dataclass(frozen=True)
@@ -33,51 +37,96 @@ class Outcome:
         return not any(item.get("error") for item in self.data["runs"] + self.data["startup"])
 
 
+@dataclass
+class Liveness:
+    """Engines seen live, and those that failed to go live before ever doing so: the rest of
+    a dead engine's runs are skipped rather than each waiting out the live timeout."""
+
+    live: set[str] = field(default_factory=set)
+    dead: dict[str, str] = field(default_factory=dict)  # engine -> its first failure
+
+    def record(self, result: dict[str, Any]) -> None:
+        engine = result["engine"]
+        went_live = result.get("went_live")  # absent: the page was never opened
+        if went_live:
+            self.live.add(engine)
+        elif went_live is False and engine not in self.live:
+            self.dead.setdefault(engine, str(result.get("error")))
+
+    def skipped(self, engine: str) -> str | None:
+        """Why the engine's next run is skipped, if it is."""
+        if engine not in self.dead:
+            return None
+        return f"skipped: {engine} never went live ({self.dead[engine]})"
+
+
 def startup_server_args(settings: Settings) -> tuple[str, ...]:
     """Start-up is measured on the server's default market, what `make run` shows."""
     return ("--seed", str(settings.seed))
 
 
-def measure_startups(playwright: Playwright, settings: Settings, progress: Progress) -> list[Any]:
+def measure_startups(
+    playwright: Playwright, settings: Settings, liveness: Liveness, progress: Progress
+) -> list[Any]:
     progress.step("start-up: starting a server with the default market")
     try:
         with start_server(*startup_server_args(settings)) as server:
-            return [
-                measure_startup(playwright, server, engine, settings, progress)
-                for engine in settings.engines
-            ]
+            results = []
+            for engine in settings.engines:
+                result = measure_startup(playwright, server, engine, settings, progress)
+                liveness.record(result)
+                results.append(result)
+            return results
     except RuntimeError as error:  # the server did not start
         progress.step(f"start-up: server FAILED {error}")
         return [{"engine": engine, "error": str(error)} for engine in settings.engines]
 
 
 def measure_load(
-    browser: Browser, load: Load, settings: Settings, progress: Progress
+    browser: Browser, load: Load, settings: Settings, liveness: Liveness, progress: Progress
 ) -> list[dict[str, Any]]:
     progress.step(f"load {load.describe()}: starting a server")
     try:
         with start_server(*load.server_args(settings.seed)) as server:
-            results = [
-                measure(browser, server, engine, load, settings=settings, progress=progress)
-                for engine in settings.engines
-            ]
-            for result in results:
+            results = []
+            for engine in settings.engines:
+                reason = liveness.skipped(engine)
+                if reason:
+                    progress.step(f"{engine} @ {load.target} msgs/s: {reason}")
+                    results.append(failed(engine, load, reason))
+                    continue
+                result = measure(
+                    browser, server, engine, load, settings=settings, progress=progress
+                )
+                liveness.record(result)
                 if result["error"]:
                     result["server_log_tail"] = server.log()[-LOG_TAIL_CHARS:]
+                results.append(result)
             return results
     except RuntimeError as error:  # the server did not start
         progress.step(f"load {load.target}: server FAILED {error}")
         return [failed(engine, load, str(error)) for engine in settings.engines]
 
 
-def write(data: dict[str, Any], directory: Path, started: datetime) -> Path:
+def free_stem(directory: Path, started: datetime) -> Path:
+    """`directory/<stamp>`, suffixed if a result with that stamp exists already."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = started.strftime(STAMP_FORMAT)
-    path = directory / f"{stem}.json"
-    suffix = 1
-    while path.exists():
+    stem = directory / started.strftime(STAMP_FORMAT)
+    candidate, suffix = stem, 1
+    while candidate.with_suffix(".json").exists():
         suffix += 1
-        path = directory / f"{stem}-{suffix}.json"
+        candidate = stem.with_name(f"{stem.name}-{suffix}")
+    return candidate
+
+
+def write(data: dict[str, Any], stem: Path) -> Path:
+    """The JSON at `<stem>.json`, the plot at `<stem>.svg` and at `latest.svg` beside it."""
+    plot = stem.with_suffix(".svg")
+    data["plot"] = plot.name
+    drawing = svg(data)
+    plot.write_text(drawing, encoding="utf-8")
+    (stem.parent / LATEST_PLOT).write_text(drawing, encoding="utf-8")
+    path = stem.with_suffix(".json")
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
@@ -101,13 +150,18 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
     started = datetime.now(UTC)
     loads = [load_for(target) for target in settings.loads]
     load_at_start = load_average()
+    liveness = Liveness()
     browser = launch(playwright)
     try:
         progress.step(f"Chromium {browser.version} up")
         machine = machine_info(browser.version, load_at_start)
-        startup = measure_startups(playwright, settings, progress) if settings.startup else []
+        startup = (
+            measure_startups(playwright, settings, liveness, progress) if settings.startup else []
+        )
         runs = [
-            result for load in loads for result in measure_load(browser, load, settings, progress)
+            result
+            for load in loads
+            for result in measure_load(browser, load, settings, liveness, progress)
         ]
     finally:
         browser.close()
@@ -120,7 +174,8 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         "load_average_at_end": load_average(),
         "startup": startup,
         "runs": runs,
+        "summary": summarize(settings.engines, runs),
     }
-    path = write(data, settings.output, started)
-    progress.step(f"wrote {path}")
+    path = write(data, free_stem(settings.output, started))
+    progress.step(f"wrote {path} and {path.with_suffix('.svg').name} (also {LATEST_PLOT})")
     return Outcome(data, path)

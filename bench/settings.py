@@ -6,17 +6,18 @@ from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ENGINES = ("py", "js", "mpy")  # what `?engine=` accepts once every engine exists
-DEFAULT_ENGINES = ("py",)
-DEFAULT_LOADS = (1400,)  # msgs/s: the issue's reference load, 8 symbols every 10 ms
+DEFAULT_ENGINES = ("py", "js")
+DEFAULT_LOADS = (100, 1000, 5000, 10000)  # msgs/s (issue 5)
 DEFAULT_DURATION_S = 10.0
 DEFAULT_WARMUP_S = 3.0
 DEFAULT_STARTUP_RUNS = 1
 DEFAULT_SEED = 1
 LIVE_TIMEOUT_S = 60.0
 
-QUICK_LOADS = (100, 1400)
+QUICK_LOADS = (100, 1000)
 QUICK_DURATION_S = 3.0
 QUICK_WARMUP_S = 2.0
+QUICK_LIVE_TIMEOUT_S = 30.0  # Pyodide goes live in ~3.5 s here; a dead engine costs this once
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Settings:
             duration_s=QUICK_DURATION_S,
             warmup_s=QUICK_WARMUP_S,
             startup_runs=DEFAULT_STARTUP_RUNS,
+            live_timeout_s=QUICK_LIVE_TIMEOUT_S,
             quick=True,
         )
         return replace(quick, **overrides)

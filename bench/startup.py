@@ -26,9 +26,9 @@ PROFILE_PREFIX = "tickscope-bench-profile-"
 CACHE = "on-disk profile, fresh per run"
 
 
-def navigate(page: Page, url: str, timeout_s: float) -> dict[str, Any]:
+def navigate(page: Page, url: str, engine: str, timeout_s: float) -> dict[str, Any]:
     started = time.monotonic()
-    pages.go_live(page, url, timeout_s)
+    pages.go_live(page, url, engine, timeout_s)
     observed_ms = (time.monotonic() - started) * MS_PER_S
     return {
         "ready_ms": pages.metrics(page).get("ready_ms"),
@@ -38,11 +38,15 @@ def navigate(page: Page, url: str, timeout_s: float) -> dict[str, Any]:
 
 
 class StartupError(Exception):
-    """One phase of a start-up run failed; names the phase."""
+    """One phase of a start-up run failed; names the phase and says whether any went live."""
+
+    def __init__(self, message: str, *, went_live: bool) -> None:
+        super().__init__(message)
+        self.went_live = went_live
 
 
 def one_run(
-    playwright: Playwright, url: str, timeout_s: float, console: pages.ConsoleLog
+    playwright: Playwright, url: str, engine: str, timeout_s: float, console: pages.ConsoleLog
 ) -> dict[str, Any]:
     """A cold navigation in a fresh profile, then a warm one in the same profile."""
     run: dict[str, Any] = {}
@@ -53,11 +57,12 @@ def one_run(
             try:
                 page = pages.open_page(context, console)
                 for phase in PHASES:
-                    run[phase] = navigate(page, url, timeout_s)
+                    run[phase] = navigate(page, url, engine, timeout_s)
             finally:
                 context.close()
         except Exception as failure:
-            raise StartupError(f"{phase}: {type(failure).__name__}: {failure}") from failure
+            message = f"{phase}: {type(failure).__name__}: {failure}"
+            raise StartupError(message, went_live=bool(run)) from failure
     return run
 
 
@@ -77,15 +82,18 @@ def measure_startup(
     console = pages.ConsoleLog()
     runs: list[dict[str, Any]] = []
     error: str | None = None
+    went_live = False
     for index in range(settings.startup_runs):
         progress.step(f"{engine} start-up {index + 1}/{settings.startup_runs}: cold, then warm")
         try:
-            run = one_run(playwright, url, settings.live_timeout_s, console)
+            run = one_run(playwright, url, engine, settings.live_timeout_s, console)
         except StartupError as failure:
             error = str(failure)
+            went_live = went_live or failure.went_live
             progress.step(f"{engine} start-up: FAILED {error}")
             break
         runs.append(run)
+        went_live = True
         progress.step(
             f"{engine} start-up: cold {ms(run['cold']['ready_ms'])}, "
             f"warm {ms(run['warm']['ready_ms'])}"
@@ -94,6 +102,7 @@ def measure_startup(
         "engine": engine,
         "cache": CACHE,
         "error": error,
+        "went_live": went_live,
         "runs": runs,
         "cold_ms": median_of(runs, "cold"),
         "warm_ms": median_of(runs, "warm"),

@@ -1,6 +1,8 @@
-"""The issue's targets, as data: each names a value in a result and the bound it must meet.
+"""The issues' targets, as data: each names a value in a result and the bound it must meet.
 
-Rows are flagged, never failed: the benchmark reports; tests don't time anything.
+Issue 4 set the per-run targets and start-up bounds; issue 5 defines a sustainable load and
+the bounds on the Python engine's cost relative to the JS engine's. Rows are flagged, never
+failed: the benchmark reports; tests don't time anything.
 """
 
 import operator
@@ -8,12 +10,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+TIMES = "\N{MULTIPLICATION SIGN}"
 MAX_GAPS = 0
 MAX_WIRE_P95_MS = 50.0  # below it, no backlog is building up
 MAX_LATENCY_P95_MS = 16.7  # one frame at 60 Hz
 MIN_FPS_MEAN = 58.0
 MAX_COLD_START_MS = 3000.0
 MAX_WARM_START_MS = 2000.0
+
+# Issue 5: a load is sustainable with no gaps, latency p95 under a frame and FPS mean >= 55.
+MAX_SUSTAINABLE_LATENCY_P95_MS = 16.7
+MIN_SUSTAINABLE_FPS_MEAN = 55.0
+DISPLAY_FPS = 60.0  # the display's refresh rate: the most a page can paint
+
+# Issue 5: Python/JS ratios.
+MAX_LATENCY_P95_RATIO = 1.1
+MAX_HANDLER_P50_RATIO = 2.0
+MAX_RENDER_P50_RATIO = 1.5
+MIN_SUSTAINABLE_RATE_RATIO = 0.6
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,90 @@ STARTUP_TARGETS = (
         "warm", f"warm ≤ {MAX_WARM_START_MS:g} ms", ("warm_ms",), operator.le, MAX_WARM_START_MS
     ),
 )
+
+
+SUSTAINABLE = (
+    Target("gaps", f"gaps = {MAX_GAPS}", ("metrics", "gaps"), operator.le, MAX_GAPS),
+    Target(
+        "latency",
+        f"latency p95 < {MAX_SUSTAINABLE_LATENCY_P95_MS:g} ms",
+        ("metrics", "latency_ms", "p95"),
+        operator.lt,
+        MAX_SUSTAINABLE_LATENCY_P95_MS,
+    ),
+    Target(
+        "fps",
+        f"FPS mean ≥ {MIN_SUSTAINABLE_FPS_MEAN:g}",
+        ("metrics", "fps", "mean"),
+        operator.ge,
+        MIN_SUSTAINABLE_FPS_MEAN,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A bound on the Python engine's value over the JS engine's."""
+
+    key: str
+    label: str  # what is compared, with its unit
+    path: (
+        tuple[str, ...] | None
+    )  # where the value sits in a run; None: the highest sustainable rate
+    holds: Callable[[float, float], bool]  # holds(ratio, limit)
+    limit: float
+    symbol: str  # the bound's comparison, for the legend
+
+    @property
+    def bound(self) -> str:
+        return f"{self.symbol} {self.limit:g}{TIMES}"
+
+    def met(self, ratio: float | None) -> bool | None:
+        """None when there is no ratio to judge."""
+        return None if ratio is None else self.holds(ratio, self.limit)
+
+
+SUSTAINABLE_RATE = Ratio(
+    "sustainable_rate",
+    "highest sustainable rate, msgs/s",
+    None,
+    operator.ge,
+    MIN_SUSTAINABLE_RATE_RATIO,
+    "≥",
+)
+RATIOS_AT_LOAD = (
+    Ratio(
+        "latency_p95",
+        "latency p95, ms",
+        ("metrics", "latency_ms", "p95"),
+        operator.le,
+        MAX_LATENCY_P95_RATIO,
+        "≤",
+    ),
+    Ratio(
+        "handler_p50",
+        "handler p50, µs",
+        ("metrics", "handler_us", "p50"),
+        operator.le,
+        MAX_HANDLER_P50_RATIO,
+        "≤",
+    ),
+    Ratio(
+        "render_p50",
+        "render p50, ms/frame",
+        ("metrics", "render_ms", "p50"),
+        operator.le,
+        MAX_RENDER_P50_RATIO,
+        "≤",
+    ),
+)
+PYTHON, JS = "py", "js"  # the engines a ratio compares: PYTHON's value over JS's
+
+# Loads the ratios are taken at: the measured load nearest the first, and the issue's
+# reference load if one was measured within the tolerance.
+NEAREST_LOAD = 1000
+REFERENCE_LOAD = 1400
+REFERENCE_TOLERANCE = 0.1  # relative
 
 
 def check(targets: tuple[Target, ...], result: Mapping[str, Any]) -> dict[str, bool]:

@@ -1,0 +1,208 @@
+"""`python -m bench --quick` once, on the default engines: the output's structure, never its
+values (the benchmark reports numbers; tests don't time anything).
+
+The benchmark runs as a subprocess: this session may already run Playwright's sync API in
+this thread, and a second one cannot start beside it.
+"""
+
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+
+from tests.conftest import ROOT
+
+BENCH_TIMEOUT_S = 150  # a safety net, not a measurement: --quick takes under a minute
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(BENCH_TIMEOUT_S + 30)]
+
+ENGINES = ["py", "js"]  # the benchmark's default engines, so no --engines below
+RATIOS_MEASURED = {"py", "js"}.issubset(ENGINES)  # the Python/JS ratios need both
+QUICK_LOAD_COUNT = 2
+SVG = "{http://www.w3.org/2000/svg}"
+PANELS = {"latency", "fps"}
+LATEST_PLOT = "latest.svg"
+STDERR_TAIL_CHARS = 4000  # of the progress log, when the run fails
+NUMBER = (int, float)
+
+# metrics() as every engine reports it: a field, or a field's sub-fields.
+METRICS: dict[str, tuple[str, ...]] = {
+    "engine": (),
+    "state": (),
+    "received": (),
+    "gaps": (),
+    "rate": (),
+    "latency_ms": ("mean", "p50", "p95", "p99", "n"),
+    "wire_ms": ("p50", "p95"),
+    "handler_us": ("p50", "p95"),
+    "render_ms": ("p50", "p95"),
+    "fps": ("last", "mean", "min"),
+    "ready_ms": (),
+}
+TEXT_METRICS = {"engine", "state"}
+MACHINE = {"platform", "cpu", "cores", "python", "chromium", "playwright", "date", "code"}
+SETTINGS = {"engines", "loads", "duration_s", "warmup_s", "startup", "startup_runs", "quick"}
+RUN = {
+    "engine",
+    "load",
+    "error",
+    "went_live",
+    "ready_ms",
+    "interval_s",
+    "measured_rate",
+    "metrics",
+    "long_tasks",
+    "heap",
+    "server",
+    "console_errors",
+    "targets",
+    "meets_targets",
+    "sustainable",
+    "sustainable_checks",
+}
+LOAD = {"target", "symbols", "frequency_ms", "expected"}
+SERVER = {"published", "sent", "dropped"}
+STARTUP = {"engine", "error", "runs", "cold_ms", "warm_ms", "targets"}
+SUMMARY_ENGINE = {"measured_loads", "sustainable_loads", "highest_sustainable"}
+COMPARISON = {"key", "label", "load", "py", "js", "ratio", "target", "limit", "met", "note"}
+RATIOS_AT_LOAD = {"latency_p95", "handler_p50", "render_p50"}
+RATE_RATIO = "sustainable_rate"
+
+
+@dataclass(frozen=True)
+class Bench:
+    returncode: int
+    stdout: str
+    stderr: str
+    directory: Path
+
+    def result(self) -> dict[str, Any]:
+        (path,) = self.directory.glob("*.json")
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Bench:
+    directory = tmp_path_factory.mktemp("bench")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(directory)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BENCH_TIMEOUT_S,
+    )
+    return Bench(done.returncode, done.stdout, done.stderr, directory)
+
+
+@pytest.fixture(scope="module")
+def result(bench: Bench) -> dict[str, Any]:
+    log = bench.stderr[-STDERR_TAIL_CHARS:]
+    assert bench.returncode == 0, f"python -m bench --quick failed:\n{log}"
+    return bench.result()
+
+
+def has_keys(node: Any, keys: set[str], where: str) -> None:
+    assert isinstance(node, Mapping), f"{where} is not an object: {node!r}"
+    missing = keys - node.keys()
+    assert not missing, f"{where} lacks {sorted(missing)}"
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, NUMBER) and not isinstance(value, bool)
+
+
+def test_records_machine_and_settings(result: dict[str, Any]) -> None:
+    has_keys(result["machine"], MACHINE, "machine")
+    has_keys(result["settings"], SETTINGS, "settings")
+    assert result["settings"]["quick"] is True
+    assert result["settings"]["engines"] == ENGINES
+    assert len(result["settings"]["loads"]) == QUICK_LOAD_COUNT
+
+
+def test_one_complete_run_per_engine_and_load(result: dict[str, Any]) -> None:
+    loads = result["settings"]["loads"]
+    measured = sorted((run["engine"], run["load"]["target"]) for run in result["runs"])
+    assert measured == sorted((engine, load) for engine in ENGINES for load in loads)
+    for run in result["runs"]:
+        where = f"{run['engine']} @ {run['load']['target']}"
+        assert run["error"] is None, f"{where}: {run['error']}"
+        has_keys(run, RUN, where)
+        has_keys(run["load"], LOAD, f"{where} load")
+        has_keys(run["server"], SERVER, f"{where} server")
+        assert isinstance(run["sustainable"], bool)
+
+
+def test_every_run_has_every_metric(result: dict[str, Any]) -> None:
+    for run in result["runs"]:
+        where = f"{run['engine']} @ {run['load']['target']} metrics"
+        metrics = run["metrics"]
+        has_keys(metrics, set(METRICS), where)
+        assert metrics["engine"] == run["engine"]
+        for name, fields in METRICS.items():
+            if name in TEXT_METRICS:
+                assert isinstance(metrics[name], str), f"{where}.{name}"
+            elif not fields:
+                assert is_number(metrics[name]), f"{where}.{name} = {metrics[name]!r}"
+            else:
+                has_keys(metrics[name], set(fields), f"{where}.{name}")
+                for field in fields:
+                    value = metrics[name][field]
+                    assert is_number(value), f"{where}.{name}.{field} = {value!r}"
+
+
+def test_start_up_cold_and_warm_per_engine(result: dict[str, Any]) -> None:
+    assert [entry["engine"] for entry in result["startup"]] == ENGINES
+    for entry in result["startup"]:
+        has_keys(entry, STARTUP, f"{entry['engine']} start-up")
+        assert entry["error"] is None, entry["error"]
+        assert is_number(entry["cold_ms"])
+        assert is_number(entry["warm_ms"])
+
+
+def test_summary_has_sustainable_rates_and_ratios(result: dict[str, Any]) -> None:
+    summary = result["summary"]
+    assert set(summary["engines"]) == set(ENGINES)
+    for engine, entry in summary["engines"].items():
+        has_keys(entry, SUMMARY_ENGINE, f"summary {engine}")
+        assert entry["highest_sustainable"] is None or is_number(entry["highest_sustainable"])
+    rows = summary["comparisons"]
+    if not RATIOS_MEASURED:
+        assert rows == []
+        assert summary["comparisons_note"]
+        return
+    for row in rows:
+        has_keys(row, COMPARISON, f"comparison {row.get('key')}")
+    assert [row["key"] for row in rows if row["load"] is None] == [RATE_RATIO]
+    at_load = {row["key"] for row in rows if row["load"] is not None}
+    assert at_load == RATIOS_AT_LOAD
+
+
+def test_prints_the_tables(bench: Bench, result: dict[str, Any]) -> None:
+    assert "| engine | target msgs/s |" in bench.stdout
+    assert "Highest sustainable rate" in bench.stdout
+    if RATIOS_MEASURED:
+        assert "| py / js |" in bench.stdout
+
+
+def test_plot_has_a_line_per_engine_per_panel(bench: Bench, result: dict[str, Any]) -> None:
+    plot = bench.directory / result["plot"]
+    assert plot.suffix == ".svg"
+    assert (bench.directory / LATEST_PLOT).read_bytes() == plot.read_bytes()
+    root = ElementTree.parse(plot).getroot()
+    assert root.tag == f"{SVG}svg"
+    panels = {
+        group.get("data-panel"): group
+        for group in root.iter(f"{SVG}g")
+        if group.get("data-panel") is not None
+    }
+    assert set(panels) == PANELS
+    for name, group in panels.items():
+        lines = [line.get("data-engine", "") for line in group.iter(f"{SVG}polyline")]
+        assert sorted(lines) == sorted(ENGINES), f"panel {name}: {lines}"
