@@ -225,11 +225,12 @@ def test_pause_stops_rendering_without_losing_messages(
 
 def test_reset_clears_the_measurements(page: Page, engine_url: str, engine: str) -> None:
     go_live(page, engine_url)
-    page.wait_for_function("window.tickscope.metrics().received > 50", timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function("window.tickscope.metrics().received > 600", timeout=CHANGE_TIMEOUT_MS)
     page.locator('[data-control="reset"]').click()
     after = page.evaluate("window.tickscope.metrics()")
-    assert after["received"] < 50
-    assert after["latency_ms"]["n"] < 50
+    # Counting starts again from zero: what arrived since the click is far below what came before.
+    assert after["received"] < 300
+    assert after["latency_ms"]["n"] < 300
 
 
 def test_metrics_follow_the_shared_schema(
