@@ -67,6 +67,7 @@ UNKNOWN_FIELD = "unknown_field"
 WRONG_TYPE = "wrong_type"
 OUT_OF_RANGE = "out_of_range"
 BINARY_FRAME = "binary_frame"
+RATE_LIMITED = "rate_limited"
 
 _FREQUENCY_RULE = "an integer number of milliseconds from {} to {}".format(
     MIN_FREQUENCY_MS, MAX_FREQUENCY_MS

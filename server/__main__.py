@@ -7,12 +7,14 @@ With --port 0 the OS picks a free port; the real URL is printed as
 import argparse
 import socket
 import sys
+from dataclasses import replace
 from typing import NoReturn
 
 import uvicorn
 
 from client.protocol import DEFAULT_FREQUENCY_MS, MAX_FREQUENCY_MS, MIN_FREQUENCY_MS
 from server.app import create_app
+from server.limits import DEFAULT_MAX_CLIENTS, normalize_origin
 from server.settings import CONTROL_FRAME_LIMIT, DEFAULT_HOST, DEFAULT_PORT, Settings
 from server.simulator import DEFAULT_SYMBOL_COUNT, MAX_SYMBOLS, default_symbols
 from server.vendor import MissingVendorError
@@ -62,10 +64,26 @@ def symbols(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def origin(text: str) -> str:
+    try:
+        return normalize_origin(text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
+
+
+def client_count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 # argparse names the converter in its message; give them readable names.
 port.__name__ = "port"
 frequency.__name__ = "period"
 symbols.__name__ = "symbols"
+origin.__name__ = "origin"
+client_count.__name__ = "count"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -97,6 +115,22 @@ def parser() -> argparse.ArgumentParser:
         help=f"tick period in ms, {MIN_FREQUENCY_MS}-{MAX_FREQUENCY_MS} (default %(default)s)",
     )
     cli.add_argument(
+        "--allowed-origin",
+        type=origin,
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another origin that may open /ws, e.g. https://dash.example:8443 (repeatable; "
+        "the server's own http://127.0.0.1|localhost|[::1]:PORT always may)",
+    )
+    cli.add_argument(
+        "--max-clients",
+        type=client_count,
+        default=DEFAULT_MAX_CLIENTS,
+        help="WebSocket clients at once; more are refused with close code 1013 "
+        "(default %(default)s)",
+    )
+    cli.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="(default %(default)s)"
     )
     return cli
@@ -126,9 +160,13 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         frequency_ms=args.frequency_ms,
         log_level=args.log_level,
+        extra_origins=tuple(args.allowed_origin),
+        max_clients=args.max_clients,
     )
     try:
         sock = bind(settings.host, settings.port)
+        # With --port 0 the OS chose the port: the allowed origins carry the real one.
+        settings = replace(settings, port=sock.getsockname()[1])
         app = create_app(settings, on_ready=lambda: announce(sock))
     except MissingVendorError as missing:
         sys.exit(f"tickscope: error: {missing}")

@@ -5,12 +5,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server import bundle, metrics, pages, ws
 from server.bundle import ClientBundle, pyscript_config
-from server.headers import SecurityHeaders
+from server.headers import SecurityHeaders, content_security_policy
+from server.limits import host_names, own_origins
 from server.services import Services
 from server.settings import Settings
 from server.vendor import PACKAGES, ImmutableFiles, check_installed
@@ -53,12 +55,19 @@ def create_app(
             Mount("/client", StaticFiles(directory=settings.client_dir)),
             *vendor_mounts,
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            # A Host header naming no host of ours is a DNS-rebinding attempt: refused (400).
+            Middleware(TrustedHostMiddleware, allowed_hosts=host_names(settings.allowed_origins)),
+            Middleware(SecurityHeaders, own_origins=own_origins(settings.host, settings.port)),
+        ],
         lifespan=lifespan,
     )
     app.state.services = services
     app.state.vendor_urls = vendor_urls
     app.state.bundle = client_bundle
+    app.state.pyscript_policy = content_security_policy(
+        own_origins(settings.host, settings.port), allow_eval=True
+    )
     app.state.pyscript_config = pyscript_config(
         f"{vendor_urls['pyodide']}/pyodide.mjs", client_bundle
     )

@@ -112,7 +112,10 @@ async def dashboard(request: Request) -> Response:
     context = dashboard_context(services, engine, window, request.app.state.vendor_urls)
     context["client_archive"] = request.app.state.bundle.url
     context["embedded"] = request.query_params.get("embed") == "1"
-    return TEMPLATES.TemplateResponse(request, "index.html", context, headers=EMBEDDABLE)
+    headers = dict(EMBEDDABLE)
+    if engine == "py":
+        headers["Content-Security-Policy"] = request.app.state.pyscript_policy
+    return TEMPLATES.TemplateResponse(request, "index.html", context, headers=headers)
 
 
 async def compare(request: Request) -> Response:

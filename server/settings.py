@@ -5,6 +5,7 @@ from pathlib import Path
 
 from client.protocol import DEFAULT_FREQUENCY_MS
 from server.hub import DEFAULT_QUEUE_LIMIT
+from server.limits import DEFAULT_MAX_CLIENTS, own_origins
 from server.simulator import default_symbols
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +23,14 @@ class Settings:
     frequency_ms: int = DEFAULT_FREQUENCY_MS
     queue_limit: int = DEFAULT_QUEUE_LIMIT
     log_level: str = "info"
+    # Origins beyond the server's own that may open /ws (and whose hosts may be asked for).
+    extra_origins: tuple[str, ...] = ()
+    max_clients: int = DEFAULT_MAX_CLIENTS
     root: Path = ROOT
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        return frozenset(own_origins(self.host, self.port) | set(self.extra_origins))
 
     @property
     def public_dir(self) -> Path:

@@ -9,16 +9,41 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
-from client.protocol import FREQUENCY_MS, ControlError, binary_frame_error, error, parse_control
+from client.protocol import (
+    FREQUENCY_MS,
+    RATE_LIMITED,
+    ControlError,
+    binary_frame_error,
+    error,
+    parse_control,
+)
 from server.hub import Subscriber
+from server.limits import ControlBudget
 from server.services import Services
 
 log = logging.getLogger("tickscope.ws")
 
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+
 
 async def stream(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
+    origin = websocket.headers.get("origin")
+    if origin is not None and origin.lower() not in services.settings.allowed_origins:
+        # Closing before accept answers the handshake with 403: a page from another site
+        # cannot read this stream or steer the market (cross-site WebSocket hijacking).
+        # Browsers always send Origin; programs that send none are not that attack.
+        log.warning("refused a WebSocket from origin %r", origin)
+        await websocket.close()
+        return
     await websocket.accept()
+    limit = services.settings.max_clients
+    if len(services.hub.subscribers) >= limit:
+        await websocket.close(
+            TRY_AGAIN_LATER, f"the server is at its limit of {limit} clients; try again later"
+        )
+        return
     subscriber = services.hub.subscribe(services.feed.config())
     sender = asyncio.create_task(_send_frames(websocket, subscriber))
     try:
@@ -40,11 +65,21 @@ async def _send_frames(websocket: WebSocket, subscriber: Subscriber) -> None:
 
 
 async def _read_controls(websocket: WebSocket, subscriber: Subscriber, services: Services) -> None:
+    budget = ControlBudget()
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+        verdict = budget.spend()
+        if verdict == ControlBudget.EXCEEDED:
+            await websocket.close(POLICY_VIOLATION, "too many control messages")
+            return
         try:
+            if verdict == ControlBudget.REFUSED:
+                raise ControlError(
+                    RATE_LIMITED,
+                    f"at most {budget.rate:g} control messages a second; this one was ignored",
+                )
             if message.get("text") is None:
                 raise binary_frame_error()
             control = parse_control(message["text"])

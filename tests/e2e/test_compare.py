@@ -5,14 +5,14 @@ from playwright.sync_api import Frame, Page
 from tests.conftest import RunningServer
 
 LIVE_TIMEOUT_MS = 60_000
-BOTH_LIVE = """(() => {
+BOTH_LIVE = """() => {
     const panes = window.tickscopeCompare();
     return Boolean(panes.py && panes.js && panes.py.state === "live" && panes.js.state === "live");
-})()"""
-BOTH_MEASURED = """(() => {
+}"""
+BOTH_MEASURED = """() => {
     const panes = window.tickscopeCompare();
     return panes.py.fps.mean !== null && panes.js.fps.mean !== null;
-})()"""
+}"""
 BLOCK_MS = 2000
 # Counts the animation frames a pane paints over BLOCK_MS.
 COUNT_FRAMES = f"""new Promise((resolve) => {{

@@ -12,7 +12,9 @@ from tests.e2e.conftest import PageLog, open_context
 
 LIVE_TIMEOUT_MS = 60_000
 CHANGE_TIMEOUT_MS = 10_000
-IS_LIVE = "document.documentElement.dataset.state === 'live'"
+# Predicates are functions, not expressions: Playwright evaluates an expression with eval(),
+# which the pages' Content-Security-Policy (rightly) forbids.
+IS_LIVE = "() => document.documentElement.dataset.state === 'live'"
 BOUND_NODES = "[data-field], [data-symbol], [data-book], [data-control], [data-level], [data-list]"
 POINTS = (
     "document.querySelector('[data-symbol=\"BTC/USD\"] polyline')"
@@ -102,7 +104,7 @@ def test_the_page_shows_loading_then_goes_live_with_its_engine_label(
     page: Page, engine_url: str, engine: str
 ) -> None:
     page.goto(engine_url)
-    page.wait_for_function("document.documentElement.dataset.state !== 'ssr'")
+    page.wait_for_function("() => document.documentElement.dataset.state !== 'ssr'")
     assert page.evaluate("document.documentElement.dataset.state") in ("loading", "live")
     page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
     assert text_of(page, '[data-field="state-label"]') == "Live"
@@ -178,14 +180,16 @@ def test_the_frequency_slider_changes_the_measured_rate_for_every_tab(
     other = open_context(browser)
     other_page = other.new_page()
     go_live(other_page, page_of(fast_server, engine))
-    page.wait_for_function("window.tickscope.metrics().rate > 1000", timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => window.tickscope.metrics().rate > 1000", timeout=CHANGE_TIMEOUT_MS
+    )
     set_control(page, "frequency", "100")
     page.wait_for_function(
-        "window.tickscope.metrics().rate !== null && window.tickscope.metrics().rate < 300",
+        "() => window.tickscope.metrics().rate !== null && window.tickscope.metrics().rate < 300",
         timeout=CHANGE_TIMEOUT_MS,
     )
     other_page.wait_for_function(
-        "document.querySelector('[data-control=\"frequency\"]').value === '100'",
+        "() => document.querySelector('[data-control=\"frequency\"]').value === '100'",
         timeout=CHANGE_TIMEOUT_MS,
     )
     assert text_of(other_page, '[data-field="frequency"]') == "100 ms"
@@ -196,9 +200,9 @@ def test_the_window_select_caps_the_sparkline(
     page: Page, fast_server: RunningServer, engine: str
 ) -> None:
     go_live(page, page_of(fast_server, engine))
-    page.wait_for_function(f"{POINTS} === 200", timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(f"() => {POINTS} === 200", timeout=CHANGE_TIMEOUT_MS)
     set_control(page, "window", "500")
-    page.wait_for_function(f"{POINTS} > 250", timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(f"() => {POINTS} > 250", timeout=CHANGE_TIMEOUT_MS)
     assert point_count(page) <= 500
     set_control(page, "window", "200")
     page.wait_for_timeout(100)
@@ -225,7 +229,9 @@ def test_pause_stops_rendering_without_losing_messages(
 
 def test_reset_clears_the_measurements(page: Page, engine_url: str, engine: str) -> None:
     go_live(page, engine_url)
-    page.wait_for_function("window.tickscope.metrics().received > 600", timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => window.tickscope.metrics().received > 600", timeout=CHANGE_TIMEOUT_MS
+    )
     page.locator('[data-control="reset"]').click()
     after = page.evaluate("window.tickscope.metrics()")
     # Counting starts again from zero: what arrived since the click is far below what came before.
@@ -238,7 +244,7 @@ def test_metrics_follow_the_shared_schema(
 ) -> None:
     go_live(page, engine_url)
     page.wait_for_function(
-        "window.tickscope.metrics().fps.last !== null", timeout=CHANGE_TIMEOUT_MS
+        "() => window.tickscope.metrics().fps.last !== null", timeout=CHANGE_TIMEOUT_MS
     )
     metrics = page.evaluate("window.tickscope.metrics()")
     assert set(metrics) == METRIC_KEYS
@@ -275,7 +281,7 @@ def test_restarting_the_server_reconnects_and_resyncs(
     with start_server("--seed", "4", port=port) as server:
         go_live(page, page_of(server, engine))
     page.wait_for_function(
-        "['reconnecting', 'offline'].includes(document.documentElement.dataset.state)",
+        "() => ['reconnecting', 'offline'].includes(document.documentElement.dataset.state)",
         timeout=CHANGE_TIMEOUT_MS,
     )
     assert text_of(page, '[data-field="state-label"]') in ("Reconnecting…", "Offline")

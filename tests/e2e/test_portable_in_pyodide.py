@@ -124,7 +124,9 @@ def test_every_portable_client_test_passes_inside_pyodide(
 
     page.route(server.url + RUNNER_PATH, serve_runner)
     page.goto(server.url + RUNNER_PATH)
-    page.wait_for_function("window.__portableResults !== undefined", timeout=RESULTS_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => window.__portableResults !== undefined", timeout=RESULTS_TIMEOUT_MS
+    )
     results = page.evaluate("window.__portableResults")
 
     console = "\n".join(page_log.console + page_log.errors)
