@@ -5,6 +5,8 @@ With --port 0 the OS picks a free port; the real URL is printed as
 """
 
 import argparse
+import asyncio
+import contextlib
 import socket
 import sys
 from dataclasses import replace
@@ -15,6 +17,7 @@ import uvicorn
 from client.protocol import DEFAULT_FREQUENCY_MS, MAX_FREQUENCY_MS, MIN_FREQUENCY_MS
 from server.app import create_app
 from server.limits import DEFAULT_MAX_CLIENTS, normalize_origin
+from server.services import Services
 from server.settings import CONTROL_FRAME_LIMIT, DEFAULT_HOST, DEFAULT_PORT, Settings
 from server.simulator import DEFAULT_SYMBOL_COUNT, MAX_SYMBOLS, default_symbols
 from server.vendor import MissingVendorError
@@ -181,8 +184,30 @@ def main(argv: list[str] | None = None) -> None:
         # Deflate would compress every frame once per client, undoing encode-once fan-out.
         ws_per_message_deflate=False,
         lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    TickscopeServer(config, app.state.services).run(sockets=[sock])
+
+
+GOING_AWAY = 1001
+CLOSE_WAIT_S = 1.0  # for clients to answer the close frames, inside the 2 s a stop may take
+GRACEFUL_SHUTDOWN_S = 1  # then uvicorn waits at most this for the rest
+
+
+class TickscopeServer(uvicorn.Server):
+    """uvicorn's server, but on SIGTERM/SIGINT every client is first closed with 1001 ("going
+    away": reconnect elsewhere or later) rather than uvicorn's 1012."""
+
+    def __init__(self, config: uvicorn.Config, services: Services) -> None:
+        super().__init__(config)
+        self.services = services
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        hub = self.services.hub
+        hub.close_all(GOING_AWAY, "the server is shutting down")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(hub.emptied.wait(), CLOSE_WAIT_S)
+        await super().shutdown(sockets)
 
 
 def announce(sock: socket.socket) -> None:

@@ -30,6 +30,7 @@ class Subscriber:
         self._frames: deque[str] = deque()
         self._direct: deque[str] = deque()
         self._ready = asyncio.Event()
+        self.closing: tuple[int, str] | None = None  # (code, reason) the writer should close with
 
     def offer(self, frame: str) -> None:
         """Queue a stream frame without ever blocking; drop the oldest when full."""
@@ -44,13 +45,18 @@ class Subscriber:
         self._direct.append(encode(message))
         self._ready.set()
 
+    def close(self, code: int, reason: str) -> None:
+        """Ask the writer to send what is queued, then close with `code`."""
+        self.closing = (code, reason)
+        self._ready.set()
+
     @property
     def pending(self) -> int:
         return len(self._frames) + len(self._direct)
 
     async def drain(self) -> list[str]:
         """Wait for frames, then take all of them: direct replies first, in order."""
-        while not (self._direct or self._frames):
+        while not (self._direct or self._frames or self.closing):
             self._ready.clear()
             await self._ready.wait()
         frames = list(self._direct)
@@ -69,6 +75,8 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self._departed_sent = 0
         self._departed_dropped = 0
+        self.emptied = asyncio.Event()  # set while no client is subscribed
+        self.emptied.set()
 
     def publish(self, message: Message) -> None:
         self.seq += 1
@@ -85,6 +93,7 @@ class Hub:
         subscriber.reply(self.snapshot(config))
         subscriber.reply(config)
         self.subscribers.add(subscriber)
+        self.emptied.clear()
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -92,6 +101,12 @@ class Hub:
             self.subscribers.discard(subscriber)
             self._departed_sent += subscriber.sent
             self._departed_dropped += subscriber.dropped
+            if not self.subscribers:
+                self.emptied.set()
+
+    def close_all(self, code: int, reason: str) -> None:
+        for subscriber in self.subscribers:
+            subscriber.close(code, reason)
 
     def snapshot(self, config: Message) -> Message:
         return self.recorder.snapshot(config, self.seq)

@@ -60,6 +60,9 @@ async def _send_frames(websocket: WebSocket, subscriber: Subscriber) -> None:
             for frame in await subscriber.drain():
                 await websocket.send_text(frame)
                 subscriber.sent += 1
+            if subscriber.closing:
+                await websocket.close(*subscriber.closing)
+                return
     except (WebSocketDisconnect, WebSocketDisconnected):
         pass  # the reader sees the disconnect too and ends the endpoint
 

@@ -1,13 +1,21 @@
 """`python -m server` as a person runs it: help, bad values, a busy port, a clean stop."""
 
+import asyncio
 import signal
 import socket
 import subprocess
 import sys
+import time
 
-from tests.conftest import ROOT, start_server
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import ROOT, RunningServer, start_server
+from tests.integration.wsclient import run, ws_client
 
 RUN_TIMEOUT_S = 30
+GOING_AWAY = 1001
+STOP_WITHIN_S = 2.0
 
 
 def run_server(*args: str) -> subprocess.CompletedProcess[str]:
@@ -55,4 +63,25 @@ def test_ctrl_c_stops_the_server_cleanly() -> None:
     with start_server() as server:
         server.process.send_signal(signal.SIGINT)
         assert server.process.wait(10) == 130  # the shell's code for "ended by Ctrl-C"
+        assert "Traceback" not in server.log()
+
+
+def test_sigterm_closes_every_client_with_1001_and_exits_within_two_seconds() -> None:
+    async def scenario(server: RunningServer) -> list[int | None]:
+        codes: list[int | None] = []
+        async with ws_client(server) as first, ws_client(server) as second:
+            await first.handshake()
+            await second.handshake()
+            stopped_at = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            for client in (first, second):
+                with pytest.raises(ConnectionClosed) as closed:
+                    await client.until(lambda _message: False)
+                codes.append(closed.value.rcvd.code if closed.value.rcvd else None)
+        await asyncio.to_thread(server.process.wait, STOP_WITHIN_S * 2)
+        assert time.monotonic() - stopped_at < STOP_WITHIN_S
+        return codes
+
+    with start_server() as server:
+        assert run(scenario(server)) == [GOING_AWAY, GOING_AWAY]
         assert "Traceback" not in server.log()
