@@ -16,13 +16,22 @@ import uvicorn
 
 from client.protocol import DEFAULT_FREQUENCY_MS, MAX_FREQUENCY_MS, MIN_FREQUENCY_MS
 from server.app import create_app
+from server.hub import DEFAULT_GRACE_S, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_LIMIT
 from server.limits import DEFAULT_MAX_CLIENTS, normalize_origin
 from server.services import Services
-from server.settings import CONTROL_FRAME_LIMIT, DEFAULT_HOST, DEFAULT_PORT, Settings
+from server.settings import (
+    CONTROL_FRAME_LIMIT,
+    DEFAULT_HOST,
+    DEFAULT_PING_INTERVAL_S,
+    DEFAULT_PING_TIMEOUT_S,
+    DEFAULT_PORT,
+    Settings,
+)
 from server.simulator import DEFAULT_SYMBOL_COUNT, MAX_SYMBOLS, default_symbols
 from server.vendor import MissingVendorError
 
 MAX_PORT = 65535
+SEND_BUFFER_BYTES = 256 * 1024
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
@@ -74,6 +83,13 @@ def origin(text: str) -> str:
         raise argparse.ArgumentTypeError(str(bad)) from None
 
 
+def seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
 def client_count(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -87,6 +103,7 @@ frequency.__name__ = "period"
 symbols.__name__ = "symbols"
 origin.__name__ = "origin"
 client_count.__name__ = "count"
+seconds.__name__ = "seconds"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -134,6 +151,36 @@ def parser() -> argparse.ArgumentParser:
         "(default %(default)s)",
     )
     cli.add_argument(
+        "--queue-frames",
+        type=client_count,
+        default=DEFAULT_QUEUE_LIMIT,
+        help="frames queued per client before it is conflated and shed (default %(default)s)",
+    )
+    cli.add_argument(
+        "--queue-bytes",
+        type=client_count,
+        default=DEFAULT_QUEUE_BYTES,
+        help="bytes queued per client before it is conflated and shed (default %(default)s)",
+    )
+    cli.add_argument(
+        "--slow-grace",
+        type=seconds,
+        default=DEFAULT_GRACE_S,
+        help="seconds a client may stay behind before it is closed with 1013 (default %(default)s)",
+    )
+    cli.add_argument(
+        "--ping-interval",
+        type=seconds,
+        default=DEFAULT_PING_INTERVAL_S,
+        help="seconds between keepalive pings (default %(default)s)",
+    )
+    cli.add_argument(
+        "--ping-timeout",
+        type=seconds,
+        default=DEFAULT_PING_TIMEOUT_S,
+        help="seconds a pong may take before the peer is dropped as dead (default %(default)s)",
+    )
+    cli.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="(default %(default)s)"
     )
     return cli
@@ -143,6 +190,10 @@ def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this. A fixed, modest kernel buffer makes a client that stops
+    # reading visible to the hub within about a second, instead of after megabytes the kernel
+    # would otherwise hold for it (and the latency hidden in them).
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
@@ -165,6 +216,11 @@ def main(argv: list[str] | None = None) -> None:
         log_level=args.log_level,
         extra_origins=tuple(args.allowed_origin),
         max_clients=args.max_clients,
+        queue_limit=args.queue_frames,
+        queue_bytes=args.queue_bytes,
+        slow_grace_s=args.slow_grace,
+        ping_interval_s=args.ping_interval,
+        ping_timeout_s=args.ping_timeout,
     )
     try:
         sock = bind(settings.host, settings.port)
@@ -181,6 +237,8 @@ def main(argv: list[str] | None = None) -> None:
         app,
         log_level=settings.log_level,
         ws_max_size=CONTROL_FRAME_LIMIT,
+        ws_ping_interval=settings.ping_interval_s,
+        ws_ping_timeout=settings.ping_timeout_s,
         # Deflate would compress every frame once per client, undoing encode-once fan-out.
         ws_per_message_deflate=False,
         lifespan="on",

@@ -1,12 +1,17 @@
 """Encode once, fan out to every client, never wait on one.
 
 Each published message gets the next `seq` and is JSON-encoded exactly once; the encoded frame
-is offered to every subscriber's bounded queue. A full queue drops its oldest frame and counts
-it, so a slow client sees a seq gap while the producer and the other clients go on untouched.
+is offered to every subscriber's bounded queue (by frames and by bytes). A client that falls
+behind is shed in order of what it loses least by: first conflated (only the newest price and
+book per symbol are kept), then its trades are dropped, then its oldest frames. Every frame it
+loses is counted, and it sees the loss as seq gaps. One still behind after a grace period is
+closed with 1013. The producer and the other clients never wait.
 """
 
 import asyncio
+import time
 from collections import deque
+from collections.abc import Callable
 
 import orjson
 
@@ -14,31 +19,90 @@ from client.protocol import Message
 from server.snapshot import Recorder
 
 DEFAULT_QUEUE_LIMIT = 4096  # frames: about 3 s of the heaviest default stream
+DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024
+DEFAULT_GRACE_S = 5.0
+TRY_AGAIN_LATER = 1013
+TRADE_KEY = "trade"  # trades are dropped before anything else that cannot be conflated
 
 
 def encode(message: Message) -> str:
     return orjson.dumps(message).decode()
 
 
+def shed_key(message: Message) -> str | None:
+    """What a queued frame may be conflated or dropped by: price and book frames of a symbol
+    replace each other; trades may go; anything else (system, config) stays."""
+    kind = message["type"]
+    if kind in ("price", "book"):
+        return f"{kind}:{message['symbol']}"
+    return TRADE_KEY if kind == TRADE_KEY else None
+
+
 class Subscriber:
     """One client's outbox: a bounded queue of stream frames plus its own direct replies."""
 
-    def __init__(self, limit: int = DEFAULT_QUEUE_LIMIT) -> None:
+    def __init__(
+        self,
+        limit: int = DEFAULT_QUEUE_LIMIT,
+        byte_limit: int = DEFAULT_QUEUE_BYTES,
+        grace_s: float = DEFAULT_GRACE_S,
+    ) -> None:
         self.limit = limit
+        self.byte_limit = byte_limit
+        self.grace_s = grace_s
         self.dropped = 0
         self.sent = 0
-        self._frames: deque[str] = deque()
+        self.queued_bytes = 0
+        self.behind_since: float | None = None
+        self._frames: deque[tuple[str | None, str]] = deque()
         self._direct: deque[str] = deque()
         self._ready = asyncio.Event()
         self.closing: tuple[int, str] | None = None  # (code, reason) the writer should close with
+        self.evicted = asyncio.Event()  # set when the client was too slow for too long
 
-    def offer(self, frame: str) -> None:
-        """Queue a stream frame without ever blocking; drop the oldest when full."""
-        if len(self._frames) >= self.limit:
-            self._frames.popleft()
-            self.dropped += 1
-        self._frames.append(frame)
+    def offer(self, frame: str, key: str | None = None) -> None:
+        """Queue a stream frame without ever blocking; shed when over the limits."""
+        self._frames.append((key, frame))
+        self.queued_bytes += len(frame)
+        if len(self._frames) > self.limit or self.queued_bytes > self.byte_limit:
+            self._shed()
         self._ready.set()
+
+    def _shed(self) -> None:
+        now = time.monotonic()
+        if self.behind_since is None:
+            self.behind_since = now
+        elif now - self.behind_since > self.grace_s and not self.evicted.is_set():
+            self.close(TRY_AGAIN_LATER, f"too slow: behind the stream for over {self.grace_s:g} s")
+            self.evicted.set()
+        self._keep(self._newest_per_key())
+        if self._over():
+            self._keep(lambda key, _index: key != TRADE_KEY)
+        while self._over():
+            self._drop(self._frames.popleft()[1])
+
+    def _newest_per_key(self) -> Callable[[str | None, int], bool]:
+        newest: dict[str, int] = {}
+        for index, (key, _) in enumerate(self._frames):
+            if key is not None and key != TRADE_KEY:
+                newest[key] = index
+        return lambda key, index: key is None or key == TRADE_KEY or newest[key] == index
+
+    def _keep(self, wanted: Callable[[str | None, int], bool]) -> None:
+        kept: deque[tuple[str | None, str]] = deque()
+        for index, (key, frame) in enumerate(self._frames):
+            if wanted(key, index):
+                kept.append((key, frame))
+            else:
+                self._drop(frame)
+        self._frames = kept
+
+    def _drop(self, frame: str) -> None:
+        self.dropped += 1
+        self.queued_bytes -= len(frame)
+
+    def _over(self) -> bool:
+        return len(self._frames) > self.limit or self.queued_bytes > self.byte_limit
 
     def reply(self, message: Message) -> None:
         """A message for this client alone (snapshot, errors); never dropped."""
@@ -54,22 +118,37 @@ class Subscriber:
     def pending(self) -> int:
         return len(self._frames) + len(self._direct)
 
+    @property
+    def frames(self) -> list[str]:
+        """The queued stream frames, oldest first (for inspection)."""
+        return [frame for _, frame in self._frames]
+
     async def drain(self) -> list[str]:
         """Wait for frames, then take all of them: direct replies first, in order."""
         while not (self._direct or self._frames or self.closing):
             self._ready.clear()
             await self._ready.wait()
         frames = list(self._direct)
-        frames.extend(self._frames)
+        frames.extend(frame for _, frame in self._frames)
         self._direct.clear()
         self._frames.clear()
+        self.queued_bytes = 0
+        self.behind_since = None  # caught up
         return frames
 
 
 class Hub:
-    def __init__(self, recorder: Recorder, queue_limit: int = DEFAULT_QUEUE_LIMIT) -> None:
+    def __init__(
+        self,
+        recorder: Recorder,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
+        grace_s: float = DEFAULT_GRACE_S,
+    ) -> None:
         self.recorder = recorder
         self.queue_limit = queue_limit
+        self.queue_bytes = queue_bytes
+        self.grace_s = grace_s
         self.seq = 0
         self.published = 0
         self.subscribers: set[Subscriber] = set()
@@ -82,14 +161,15 @@ class Hub:
         self.seq += 1
         message["seq"] = self.seq
         frame = encode(message)
+        key = shed_key(message)
         self.recorder.record(message)
         self.published += 1
         for subscriber in self.subscribers:
-            subscriber.offer(frame)
+            subscriber.offer(frame, key)
 
     def subscribe(self, config: Message) -> Subscriber:
         """Join the stream: the snapshot, then `config`, then every message after the snapshot."""
-        subscriber = Subscriber(self.queue_limit)
+        subscriber = Subscriber(self.queue_limit, self.queue_bytes, self.grace_s)
         subscriber.reply(self.snapshot(config))
         subscriber.reply(config)
         self.subscribers.add(subscriber)

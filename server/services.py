@@ -28,7 +28,9 @@ class Services:
     def build(cls, settings: Settings) -> "Services":
         symbols = list(settings.symbols)
         market = Market(symbols, settings.seed)
-        hub = Hub(Recorder(symbols), settings.queue_limit)
+        hub = Hub(
+            Recorder(symbols), settings.queue_limit, settings.queue_bytes, settings.slow_grace_s
+        )
         feed = Feed(market, hub, settings.frequency_ms)
         return cls(settings, market, hub, feed)
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from client.protocol import DEFAULT_FREQUENCY_MS
-from server.hub import DEFAULT_QUEUE_LIMIT
+from server.hub import DEFAULT_GRACE_S, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_LIMIT
 from server.limits import DEFAULT_MAX_CLIENTS, own_origins
 from server.simulator import default_symbols
 
@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CONTROL_FRAME_LIMIT = 4096  # bytes; uvicorn closes larger frames with 1009
+DEFAULT_PING_INTERVAL_S = 20.0  # uvicorn pings each client this often...
+DEFAULT_PING_TIMEOUT_S = 20.0  # ...and drops one whose pong does not come back in time
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class Settings:
     seed: int | None = None
     frequency_ms: int = DEFAULT_FREQUENCY_MS
     queue_limit: int = DEFAULT_QUEUE_LIMIT
+    queue_bytes: int = DEFAULT_QUEUE_BYTES
+    slow_grace_s: float = DEFAULT_GRACE_S
+    ping_interval_s: float = DEFAULT_PING_INTERVAL_S
+    ping_timeout_s: float = DEFAULT_PING_TIMEOUT_S
     log_level: str = "info"
     # Origins beyond the server's own that may open /ws (and whose hosts may be asked for).
     extra_origins: tuple[str, ...] = ()

@@ -25,6 +25,7 @@ log = logging.getLogger("tickscope.ws")
 
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
+EVICTION_CLOSE_S = 1.0
 
 
 async def stream(websocket: WebSocket) -> None:
@@ -46,12 +47,21 @@ async def stream(websocket: WebSocket) -> None:
         return
     subscriber = services.hub.subscribe(services.feed.config())
     sender = asyncio.create_task(_send_frames(websocket, subscriber))
+    reader = asyncio.create_task(_read_controls(websocket, subscriber, services))
+    evicted = asyncio.create_task(subscriber.evicted.wait())
+    tasks = {sender, reader, evicted}
     try:
-        await _read_controls(websocket, subscriber, services)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if evicted in done and not sender.done():
+            # Too slow for too long: the writer gets a moment to send its 1013 close, but a
+            # peer that reads nothing leaves it stuck, and then the connection is given up.
+            await asyncio.wait({sender}, timeout=EVICTION_CLOSE_S)
+            log.warning("closed a client that stayed behind: %s", websocket.client)
     finally:
         services.hub.unsubscribe(subscriber)
-        sender.cancel()
-        await asyncio.gather(sender, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _send_frames(websocket: WebSocket, subscriber: Subscriber) -> None:

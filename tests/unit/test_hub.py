@@ -21,6 +21,15 @@ def price(n: int, symbol: str = "BTC/USD") -> dict[str, Any]:
     return {"type": "price", "symbol": symbol, "price": 100.0 + n, "volume": 100, "ts": n}
 
 
+def system(n: int) -> dict[str, Any]:
+    """A frame the hub neither conflates nor drops first: it only ever loses the oldest."""
+    return {"type": "system", "cpu_pct": 1.0, "mem_mb": 100, "msg_rate": n, "ts": n}
+
+
+def trade(n: int) -> dict[str, Any]:
+    return {"type": "trade", "symbol": "BTC/USD", "price": 1.0, "size": 1.0, "side": "buy", "ts": n}
+
+
 def drain(subscriber: Subscriber) -> list[dict[str, Any]]:
     return [json.loads(frame) for frame in asyncio.run(subscriber.drain())]
 
@@ -115,7 +124,7 @@ def test_a_full_queue_keeps_the_newest_frames_and_counts_the_dropped() -> None:
     subscriber = hub.subscribe(CONFIG)
     drain(subscriber)  # the snapshot and config replies
     for n in range(25):
-        hub.publish(price(n))
+        hub.publish(system(n))
     assert subscriber.pending == 10
     assert subscriber.dropped == 15
     assert hub.dropped == 15
@@ -127,7 +136,7 @@ def test_undrained_subscriber_gets_its_replies_then_the_newest_frames() -> None:
     hub = Hub(Recorder(SYMBOLS), queue_limit=10)
     subscriber = hub.subscribe(CONFIG)
     for n in range(25):
-        hub.publish(price(n))
+        hub.publish(system(n))
     assert subscriber.dropped == 15
     # pending counts the stream frames (bounded) and the two direct replies (never dropped)
     assert subscriber.pending == 10 + 2
@@ -161,7 +170,7 @@ def test_queue_holds_the_last_limit_frames_in_seq_order(limit: int, count: int) 
     subscriber = hub.subscribe(CONFIG)
     drain(subscriber)
     for n in range(count):
-        hub.publish(price(n))
+        hub.publish(system(n))
     assert subscriber.dropped == max(0, count - limit)
     assert subscriber.pending == min(count, limit)
     if count:
@@ -209,12 +218,12 @@ def test_unsubscribe_stops_delivery_and_keeps_the_totals() -> None:
     leaving = hub.subscribe(CONFIG)
     staying = hub.subscribe(CONFIG)
     for n in range(5):
-        hub.publish(price(n))
+        hub.publish(system(n))
     leaving.sent += 4  # as the socket's send loop counts
     staying.sent += 1
     hub.unsubscribe(leaving)
     pending = leaving.pending
-    hub.publish(price(5))
+    hub.publish(system(5))
     assert leaving.pending == pending
     assert leaving not in hub.subscribers
     assert hub.sent == 5
@@ -231,3 +240,58 @@ def test_published_messages_are_recorded_for_the_next_snapshot(hub: Hub) -> None
     assert snapshot["seq"] == 3
     assert snapshot["prices"]["BTC/USD"] == [100.0, 101.0, 102.0]
     assert snapshot["last"]["BTC/USD"]["seq"] == 3
+
+
+def test_a_slow_client_keeps_the_newest_price_and_book_of_each_symbol() -> None:
+    hub = Hub(Recorder(SYMBOLS), queue_limit=10)
+    subscriber = hub.subscribe(CONFIG)
+    drain(subscriber)
+    for n in range(30):
+        hub.publish(price(n, SYMBOLS[n % 2]))
+    messages = drain(subscriber)
+    newest = {m["symbol"]: m["price"] for m in messages}
+    assert newest == {"BTC/USD": 128.0, "ETH/USD": 129.0}
+    assert seqs(messages) == sorted(seqs(messages))
+    assert subscriber.dropped == 30 - len(messages)
+
+
+def test_trades_go_before_frames_that_cannot_be_conflated() -> None:
+    hub = Hub(Recorder(SYMBOLS), queue_limit=6)
+    subscriber = hub.subscribe(CONFIG)
+    drain(subscriber)
+    for n in range(4):
+        hub.publish(system(n))
+    for n in range(3):
+        hub.publish(trade(n))
+    kinds = [m["type"] for m in drain(subscriber)]
+    assert kinds == ["system"] * 4, "the trades were shed, the system frames kept"
+    assert subscriber.dropped == 3
+
+
+def test_the_byte_limit_bounds_the_queue_too() -> None:
+    subscriber = Subscriber(limit=1000, byte_limit=50)
+    for n in range(20):
+        subscriber.offer(f"frame-{n:04d}")  # 10 bytes each
+    assert subscriber.queued_bytes <= 50
+    assert subscriber.frames[-1] == "frame-0019"
+    assert subscriber.dropped == 15
+
+
+def test_a_client_behind_for_longer_than_the_grace_is_asked_to_close_with_1013() -> None:
+    subscriber = Subscriber(limit=2, grace_s=0.0)
+    for n in range(4):
+        subscriber.offer(f"f{n}")
+    assert subscriber.evicted.is_set()
+    assert subscriber.closing is not None
+    assert subscriber.closing[0] == 1013
+    assert "too slow" in subscriber.closing[1]
+
+
+def test_catching_up_resets_the_grace() -> None:
+    subscriber = Subscriber(limit=2, grace_s=60.0)
+    for n in range(4):
+        subscriber.offer(f"f{n}")
+    assert subscriber.behind_since is not None
+    asyncio.run(subscriber.drain())
+    assert subscriber.behind_since is None
+    assert not subscriber.evicted.is_set()
