@@ -263,11 +263,13 @@ STATE_LABELS = {
     "live": "Live",
     "reconnecting": "Reconnecting…",
     "offline": "Offline",
+    "stale": "Stale",
 }
 LOADING_TEXTS = {
     "loading": "Python is running; connecting to the market…",
     "reconnecting": "Connection lost; reconnecting…",
     "offline": "The server cannot be reached; still retrying.",
+    "stale": "Connected, but the server has sent nothing for a few seconds.",
 }
 
 

@@ -14,7 +14,7 @@ from .controls import Controls
 from .dom import Frames, PerformancePanel, Toasts, bind_errors, bind_status, hydrate
 from .measure import Measurements
 from .protocol import DEFAULT_WINDOW, SNAPSHOT, WINDOW_SIZES
-from .store import LIVE, OFFLINE, RECONNECTING, Store
+from .store import LIVE, OFFLINE, RECONNECTING, STALE, STALE_AFTER_MS, Store
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,6 +53,8 @@ class App:
         self.store.apply(json.loads(embedded))
         self.symbols = list(self.store.symbols)
         self.store.received = 0
+        self.last_message_ms = runtime.now_ms()
+        self.warned = False
         self.measurements = Measurements(runtime.now_ms(), runtime.time_origin_ms())
         self.frames = Frames(self.store, self.measurements)
         self.views = hydrate(document, self.store, self.frames)
@@ -84,19 +86,40 @@ class App:
     # -- the hot path: one call per message ------------------------------------------------------
 
     def _on_message(self, text: str, received_ms: float, started_us: float) -> None:
+        self.last_message_ms = received_ms
         try:
             message = json.loads(text)
         except ValueError:
-            self.store.unknown += 1
-            runtime.warn("tickscope: skipped a frame that is not JSON")
+            message = None
+        if not isinstance(message, dict) or not self._applied(message):
+            self._skipped(message)
             return
-        if not isinstance(message, dict):
-            self.store.unknown += 1
-            return
-        self.store.apply(message)
         if message.get("type") == SNAPSHOT:
             self._resynced()
+        elif self.store.state.peek() == STALE:
+            self.store.state.set(LIVE)
         self.measurements.received(received_ms, message.get("ts"), runtime.since_us(started_us))
+
+    def _applied(self, message: Any) -> bool:
+        try:
+            return self.store.apply(message)
+        except (KeyError, TypeError, ValueError, IndexError):
+            # A message of a known type with missing or mistyped fields: nothing to show.
+            self.store.unknown += 1
+            return False
+
+    def _skipped(self, message: Any) -> None:
+        """A frame this engine does not understand: skipped, counted, and said once."""
+        if not isinstance(message, dict):
+            self.store.unknown += 1
+        elif isinstance(message.get("seq"), int) and message["seq"] <= self.store.last_seq:
+            return  # a repeat after a resync: the store counted it as a duplicate
+        if not self.warned:
+            self.warned = True
+            runtime.warn(
+                "tickscope: skipped a server message it does not understand; "
+                "further ones are counted, not logged"
+            )
 
     def _resynced(self) -> None:
         if self.store.symbols != self.symbols:
@@ -114,6 +137,8 @@ class App:
     def _after_frame(self, now_ms: float) -> None:
         self.panel.refresh(now_ms, self.store.last_seq)
         self.toasts.expire(now_ms)
+        if self.store.state.peek() == LIVE and now_ms - self.last_message_ms > STALE_AFTER_MS:
+            self.store.state.set(STALE)
 
     # -- window.tickscope ------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ the next frame. Pure (no js, no I/O) and portable.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
+import math
+
 from .protocol import (
     BOOK,
     CONFIG,
@@ -29,7 +31,52 @@ LOADING = "loading"
 LIVE = "live"
 RECONNECTING = "reconnecting"
 OFFLINE = "offline"
-STATES = (SSR, LOADING, LIVE, RECONNECTING, OFFLINE)
+STALE = "stale"  # connected, but nothing has arrived for STALE_AFTER_MS
+STATES = (SSR, LOADING, LIVE, RECONNECTING, OFFLINE, STALE)
+STALE_AFTER_MS = 3000.0  # three missed system ticks
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int in Python; a price of `true` is not a number, nor is NaN.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return not (isinstance(value, float) and math.isnan(value))
+
+
+def _is_level_list(levels: object) -> bool:
+    if not isinstance(levels, list):
+        return False
+    for level in levels:
+        if not isinstance(level, list) or len(level) != 2:
+            return False
+        if not (_is_number(level[0]) and _is_number(level[1])):
+            return False
+    return True
+
+
+# The fields each stream message must carry as numbers (besides what its handler checks).
+_NUMERIC_FIELDS = {
+    PRICE: ("price", "volume", "ts"),
+    TRADE: ("price", "size", "ts"),
+    BOOK: ("ts",),
+    SYSTEM: ("cpu_pct", "mem_mb", "msg_rate", "ts"),
+}
+
+
+def well_formed(message: Message) -> bool:
+    """Whether a stream message has the fields and types the views will format."""
+    kind = message.get("type")
+    seq = message.get("seq")
+    if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
+        return False
+    for name in _NUMERIC_FIELDS.get(kind, ()):  # type: ignore[arg-type]
+        if not _is_number(message.get(name)):
+            return False
+    if kind in (PRICE, TRADE, BOOK) and not isinstance(message.get("symbol"), str):
+        return False
+    if kind == BOOK:
+        return _is_level_list(message.get("bids")) and _is_level_list(message.get("asks"))
+    return True
 
 
 def _bump(version: Signal) -> None:
@@ -78,6 +125,9 @@ class Store:
         self.received += 1
         seq = message.get("seq")
         kind = message.get("type")
+        if kind != SNAPSHOT and not well_formed(message):
+            self.unknown += 1
+            return False
         if kind == SNAPSHOT:
             batch(lambda: self._apply_snapshot(message))
             return True

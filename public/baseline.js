@@ -27,17 +27,20 @@ const USER_HOLD_MS = 1000;
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 4000;
 const OFFLINE_AFTER_FAILURES = 5;
+const STALE_AFTER_MS = 3000; // three missed system ticks
 const STATE_LABELS = {
   ssr: "Server snapshot",
   loading: "Connecting…",
   live: "Live",
   reconnecting: "Reconnecting…",
   offline: "Offline",
+  stale: "Stale",
 };
 const LOADING_TEXTS = {
   loading: "Connecting to the market…",
   reconnecting: "Connection lost; reconnecting…",
   offline: "The server cannot be reached; still retrying.",
+  stale: "Connected, but the server has sent nothing for a few seconds.",
 };
 
 // ---------------------------------------------------------------- views (as client/views.py)
@@ -299,6 +302,24 @@ class Measurements {
 
 // ---------------------------------------------------------------- the store (as client/store.py)
 
+// Whether a stream message has the fields and types the views will format.
+const NUMERIC_FIELDS = {
+  price: ["price", "volume", "ts"],
+  trade: ["price", "size", "ts"],
+  book: ["ts"],
+  system: ["cpu_pct", "mem_mb", "msg_rate", "ts"],
+};
+const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
+const isLevels = (levels) => Array.isArray(levels) && levels.every((level) => Array.isArray(level) && level.length === 2 && isNumber(level[0]) && isNumber(level[1]));
+
+function wellFormed(message) {
+  if (message.seq != null && !Number.isInteger(message.seq)) return false;
+  for (const name of NUMERIC_FIELDS[message.type] || []) if (!isNumber(message[name])) return false;
+  if (["price", "trade", "book"].includes(message.type) && typeof message.symbol !== "string") return false;
+  if (message.type === "book") return isLevels(message.bids) && isLevels(message.asks);
+  return true;
+}
+
 class Store {
   constructor(window) {
     this.window = window;
@@ -334,6 +355,10 @@ class Store {
     if (kind === "snapshot") {
       this.applySnapshot(message);
       return true;
+    }
+    if (!wellFormed(message)) {
+      this.unknown++;
+      return false;
     }
     const seq = message.seq;
     if (seq != null) {
@@ -594,6 +619,8 @@ class Engine {
     this.performanceTexts = PERFORMANCE_FIELDS.map((name) => new Text(field(performancePanel, name)));
     this.seqText = new Text(field(document, "seq"));
     this.nextPanelMs = 0;
+    this.lastMessageMs = performance.now();
+    this.warned = false;
     this.toasts = bound(document, "data-list", "toasts");
     this.shownToasts = [];
     this.store.dirtyPrices.clear(); // the page already shows the embedded snapshot
@@ -660,21 +687,40 @@ class Engine {
   // The hot path: one call per message.
   onMessage(event) {
     const started = performance.now();
-    let message;
+    this.lastMessageMs = event.timeStamp;
+    let message = null;
     try {
       message = JSON.parse(event.data);
     } catch {
-      this.store.unknown++;
-      console.warn("tickscope: skipped a frame that is not JSON");
+      // not JSON: skipped below
+    }
+    if (message === null || typeof message !== "object" || Array.isArray(message) || !this.applied(message)) {
+      this.skipped(message);
       return;
     }
-    if (message === null || typeof message !== "object") {
-      this.store.unknown++;
-      return;
-    }
-    this.store.apply(message);
     if (message.type === "snapshot") this.resynced();
+    else if (this.store.state === "stale") this.setState("live");
     this.measurements.received(event.timeStamp, message.ts, (performance.now() - started) * 1000);
+  }
+
+  applied(message) {
+    try {
+      return this.store.apply(message);
+    } catch {
+      // A message of a known type with missing or mistyped fields: nothing to show.
+      this.store.unknown++;
+      return false;
+    }
+  }
+
+  // A frame this engine does not understand: skipped, counted, and said once.
+  skipped(message) {
+    if (message === null || typeof message !== "object" || Array.isArray(message)) this.store.unknown++;
+    else if (Number.isInteger(message.seq) && message.seq <= this.store.lastSeq) return;
+    if (!this.warned) {
+      this.warned = true;
+      console.warn("tickscope: skipped a server message it does not understand; further ones are counted, not logged");
+    }
   }
 
   resynced() {
@@ -703,6 +749,7 @@ class Engine {
     this.measurements.frame(now);
     this.refreshPanel(now);
     this.expireToasts(now);
+    if (store.state === "live" && now - this.lastMessageMs > STALE_AFTER_MS) this.setState("stale");
   }
 
   render() {

@@ -194,3 +194,23 @@ def test_reset_counts_keeps_the_market():
     store.reset_counts()
     assert (store.received, store.gaps) == (0, 0)
     assert store.histories["BTC/USD"] == [1.0, 2.0]
+
+
+def test_malformed_stream_messages_are_counted_and_change_nothing():
+    store = ready_store()
+    store.apply(price(1, 10.0))
+    bad: "list[Message]" = [
+        {"type": "price", "symbol": "BTC/USD"},
+        {"type": "price", "symbol": "BTC/USD", "price": "high", "volume": 1, "ts": 1, "seq": 2},
+        {"type": "price", "symbol": "BTC/USD", "price": 1.0, "volume": 1, "ts": 1, "seq": "3"},
+        {"type": "price", "symbol": "BTC/USD", "price": True, "volume": 1, "ts": 1, "seq": 4},
+        {"type": "book", "symbol": "BTC/USD", "bids": [[1.0]], "asks": [], "ts": 1, "seq": 5},
+        {"type": "trade", "symbol": 7, "price": 1.0, "size": 1.0, "side": "buy", "ts": 1},
+        {"type": "system", "cpu_pct": None, "mem_mb": 1, "msg_rate": 1, "ts": 1},
+    ]
+    for message in bad:
+        assert not store.apply(message)
+    assert store.unknown == len(bad)
+    assert store.histories["BTC/USD"] == [10.0]
+    assert store.last_seq == 1
+    assert store.apply(price(2, 11.0))
