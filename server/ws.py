@@ -17,14 +17,13 @@ from client.protocol import (
     error,
     parse_control,
 )
-from server.hub import Subscriber
+from server.hub import TRY_AGAIN_LATER, Subscriber
 from server.limits import ControlBudget
 from server.services import Services
 
 log = logging.getLogger("tickscope.ws")
 
 POLICY_VIOLATION = 1008
-TRY_AGAIN_LATER = 1013
 EVICTION_CLOSE_S = 1.0
 
 
