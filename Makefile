@@ -7,7 +7,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test unit integration e2e bench lint typecheck install install-test vendor chromium clean
+.PHONY: run test unit integration e2e bench load soak lint typecheck install install-test vendor chromium clean
 
 run: install
 	$(PY) -m server $(ARGS)
@@ -26,6 +26,12 @@ e2e: install-test
 
 bench: install-test
 	$(PY) -m bench $(ARGS)
+
+load: install-test
+	$(PY) -m bench.load $(ARGS)
+
+soak: install-test
+	$(PY) -m bench.soak $(ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

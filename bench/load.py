@@ -1,0 +1,541 @@
+"""`python -m bench.load`: many real WebSocket clients against one server process.
+
+The server runs as a subprocess (the test suite's `start_server`); the clients run in another
+process (this module with `--worker`), all in one asyncio loop, each reading as fast as it can.
+This process samples the server's CPU and RSS every second. Wire latency is now - `ts` of each
+message: the server and the clients share the machine's clock.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psutil
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from bench.loads import SYSTEM_MSGS_PER_S, market_rate
+from bench.machine import cpu_model
+from bench.progress import Progress
+from bench.server import start_server
+
+SCHEMA_VERSION = 1
+DEFAULT_SYMBOLS = 8
+DEFAULT_FREQUENCY_MS = 14  # 8 symbols * 1.75 msgs per tick / 14 ms + 1 system/s ~ 1000 msgs/s
+DEFAULT_CLIENTS = 10
+DEFAULT_DURATION_S = 10.0
+FIND_MAX_DURATION_S = 5.0
+DEFAULT_WARMUP_S = 2.0
+DEFAULT_SEED = 7
+DEFAULT_CAP = 200
+FIND_MAX_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+MAX_P95_MS = 50.0
+CLIENT_MARGIN = 10  # --max-clients above N, so the limit never refuses the generator's clients
+SAMPLE_EVERY_S = 1.0
+CONNECT_TIMEOUT_S = 30.0
+WORKER_SLACK_S = 60.0  # beyond connect + warm-up + duration before the worker is killed
+CLOSE_TIMEOUT_S = 5.0
+MAX_FRAME = 64 * 1024 * 1024
+US_PER_MS = 1000.0
+BYTES_PER_MB = 1024 * 1024
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+RESULTS = Path(__file__).resolve().parent / "results"
+PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+NOTE = (
+    "The load generator runs on this machine ({cores} cores) and competes with the server for "
+    "CPU: past a few dozen clients the figures bound the generator as much as the server."
+)
+
+
+# ---- statistics --------------------------------------------------------------------------
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of already sorted values; None when there are none."""
+    if not ordered:
+        return None
+    rank = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+    return round(ordered[rank], 3)
+
+
+def latency_summary(values: list[float]) -> dict[str, float | None]:
+    ordered = sorted(values)
+    summary = {name: percentile(ordered, q) for name, q in PERCENTILES.items()}
+    summary["max"] = round(ordered[-1], 3) if ordered else None
+    return summary
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+# ---- the worker: N clients in one asyncio loop -------------------------------------------
+
+
+@dataclass
+class Window:
+    """The measured interval; clients count only what arrives while it is open."""
+
+    open: bool = False
+    start_s: float = 0.0
+    end_s: float = 0.0
+
+
+@dataclass
+class ClientStats:
+    index: int
+    received: int = 0  # in the window
+    gaps: int = 0  # seq numbers missed in the window
+    close_code: int | None = None  # a close the client did not ask for
+    close_reason: str = ""
+    error: str | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+    last_seq: int | None = None
+
+    def on_frame(self, frame: str | bytes, window: Window) -> None:
+        message = orjson.loads(frame)
+        seq = message.get("seq")
+        if window.open:
+            self.received += 1
+            if "ts" in message:
+                self.latencies_ms.append((time.time_ns() // 1000 - message["ts"]) / US_PER_MS)
+            if seq is not None and self.last_seq is not None and seq > self.last_seq + 1:
+                self.gaps += seq - self.last_seq - 1
+        if seq is not None:
+            self.last_seq = seq
+
+    def report(self, interval_s: float) -> dict[str, Any]:
+        return {
+            "client": self.index,
+            "received": self.received,
+            "rate": round(self.received / interval_s, 1),
+            "latency_ms": latency_summary(self.latencies_ms),
+            "gaps": self.gaps,
+            "close_code": self.close_code,
+            "close_reason": self.close_reason,
+            "error": self.error,
+        }
+
+
+async def read_until_closed(connection: ClientConnection, stats: ClientStats, window: Window):
+    try:
+        async for frame in connection:
+            stats.on_frame(frame, window)
+    except ConnectionClosed as closed:
+        if closed.rcvd is not None:
+            stats.close_code, stats.close_reason = closed.rcvd.code, closed.rcvd.reason
+
+
+async def open_client(url: str, origin: str) -> ClientConnection:
+    return await connect(
+        url,
+        origin=origin,  # type: ignore[arg-type]
+        max_size=MAX_FRAME,
+        max_queue=None,
+        compression=None,
+        open_timeout=CONNECT_TIMEOUT_S,
+        close_timeout=CLOSE_TIMEOUT_S,
+    )
+
+
+async def drive(url: str, origin: str, clients: int, warmup_s: float, duration_s: float):
+    """Connect every client, read through warm-up and the window, close, and summarize."""
+    stats = [ClientStats(index) for index in range(clients)]
+    window = Window()
+    opened = await asyncio.gather(
+        *(open_client(url, origin) for _ in range(clients)), return_exceptions=True
+    )
+    readers = []
+    for client, connection in zip(stats, opened, strict=True):
+        if isinstance(connection, ClientConnection):
+            readers.append(asyncio.create_task(read_until_closed(connection, client, window)))
+        else:
+            client.error = f"{type(connection).__name__}: {connection}"
+    await asyncio.sleep(warmup_s)
+    window.open, window.start_s = True, time.time()
+    await asyncio.sleep(duration_s)
+    window.open, window.end_s = False, time.time()
+    unexpected = {client.index for client in stats if client.close_code is not None}
+    live = [c for c in opened if isinstance(c, ClientConnection)]
+    await asyncio.gather(*(connection.close() for connection in live), return_exceptions=True)
+    await asyncio.gather(*readers, return_exceptions=True)
+    for client in stats:  # the closes we asked for are not the server's doing
+        if client.index not in unexpected:
+            client.close_code, client.close_reason = None, ""
+    return summarize_clients(stats, window)
+
+
+def summarize_clients(stats: list[ClientStats], window: Window) -> dict[str, Any]:
+    interval_s = window.end_s - window.start_s
+    every_latency = [value for client in stats for value in client.latencies_ms]
+    return {
+        "window_start": window.start_s,
+        "window_end": window.end_s,
+        "interval_s": round(interval_s, 3),
+        "latency_ms": latency_summary(every_latency),
+        "clients": [client.report(interval_s) for client in stats],
+    }
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    result = asyncio.run(drive(args.url, args.origin, args.clients, args.warmup, args.duration))
+    Path(args.result).write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+# ---- the driver: server, worker, samples -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    at: float  # epoch seconds
+    cpu_pct: float
+    rss_mb: float
+
+
+@dataclass(frozen=True)
+class StepSettings:
+    symbols: int
+    frequency_ms: int
+    warmup_s: float
+    duration_s: float
+    seed: int
+
+    def server_args(self, clients: int) -> tuple[str, ...]:
+        return (
+            "--symbols",
+            str(self.symbols),
+            "--frequency-ms",
+            str(self.frequency_ms),
+            "--seed",
+            str(self.seed),
+            "--max-clients",
+            str(clients + CLIENT_MARGIN),
+            "--log-level",
+            "warning",
+        )
+
+
+def worker_command(url: str, origin: str, clients: int, settings: StepSettings, result: Path):
+    return [
+        sys.executable,
+        "-m",
+        "bench.load",
+        "--worker",
+        "--url",
+        url,
+        "--origin",
+        origin,
+        "--clients",
+        str(clients),
+        "--warmup",
+        str(settings.warmup_s),
+        "--duration",
+        str(settings.duration_s),
+        "--result",
+        str(result),
+    ]
+
+
+def sample_while(worker: subprocess.Popen[bytes], server: psutil.Process, timeout_s: float):
+    """Sample the server every second until the worker exits; kill the worker at `timeout_s`."""
+    samples: list[Sample] = []
+    server.cpu_percent(None)  # the first reading only starts the interval
+    deadline = time.monotonic() + timeout_s
+    while worker.poll() is None:
+        if time.monotonic() > deadline:
+            worker.kill()
+            worker.wait()
+            break
+        time.sleep(SAMPLE_EVERY_S)
+        memory = server.memory_info().rss / BYTES_PER_MB
+        samples.append(Sample(time.time(), server.cpu_percent(None), round(memory, 1)))
+    return samples
+
+
+def server_summary(samples: list[Sample], start_s: float, end_s: float) -> dict[str, Any]:
+    inside = [sample for sample in samples if start_s <= sample.at <= end_s + SAMPLE_EVERY_S]
+    cpu = [sample.cpu_pct for sample in inside]
+    rss = [sample.rss_mb for sample in inside]
+    return {
+        "cpu_pct": {"mean": mean(cpu), "max": max(cpu, default=None)},
+        "rss_mb": {"mean": mean(rss), "max": max(rss, default=None)},
+        "samples": [asdict(sample) for sample in samples],
+    }
+
+
+def step_verdict(step: dict[str, Any], clients: int) -> bool:
+    """Zero gaps, no lost client, p95 under the limit for every client."""
+    per_client = step["clients_detail"]
+    p95s = [client["latency_ms"]["p95"] for client in per_client]
+    return (
+        step["gaps"] == 0
+        and not step["closes"]
+        and len(per_client) == clients
+        and all(client["error"] is None and client["received"] > 0 for client in per_client)
+        and all(p95 is not None and p95 < MAX_P95_MS for p95 in p95s)
+    )
+
+
+def closes_by_code(clients: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for client in clients:
+        if client["close_code"] is not None:
+            key = str(client["close_code"])
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def combine(clients: int, worker: dict[str, Any], samples: list[Sample]) -> dict[str, Any]:
+    per_client = worker["clients"]
+    rates = [client["rate"] for client in per_client]
+    step: dict[str, Any] = {
+        "clients": clients,
+        "error": None,
+        "interval_s": worker["interval_s"],
+        "total_rate": round(sum(rates), 1),
+        "per_client_rate": {"mean": mean(rates), "min": min(rates, default=None)},
+        "latency_ms": worker["latency_ms"],
+        "worst_client_p95_ms": max(
+            (c["latency_ms"]["p95"] for c in per_client if c["latency_ms"]["p95"] is not None),
+            default=None,
+        ),
+        "gaps": sum(client["gaps"] for client in per_client),
+        "closes": closes_by_code(per_client),
+        "connect_errors": sum(client["error"] is not None for client in per_client),
+        "server": server_summary(samples, worker["window_start"], worker["window_end"]),
+        "clients_detail": per_client,
+    }
+    step["ok"] = step_verdict(step, clients)
+    return step
+
+
+def failed_step(clients: int, error: str) -> dict[str, Any]:
+    return {"clients": clients, "error": error, "ok": False}
+
+
+def run_step(clients: int, settings: StepSettings, progress: Progress) -> dict[str, Any]:
+    progress.step(f"{clients} clients: starting a server")
+    try:
+        with (
+            start_server(*settings.server_args(clients)) as server,
+            tempfile.TemporaryDirectory(prefix="tickscope-load-") as scratch,
+        ):
+            result = Path(scratch) / "worker.json"
+            command = worker_command(server.ws_url, server.origin, clients, settings, result)
+            worker = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent)
+            budget = CONNECT_TIMEOUT_S + settings.warmup_s + settings.duration_s + WORKER_SLACK_S
+            samples = sample_while(worker, psutil.Process(server.process.pid), budget)
+            if worker.returncode != 0 or not result.exists():
+                return failed_step(clients, f"worker exited with {worker.returncode}")
+            step = combine(clients, json.loads(result.read_text(encoding="utf-8")), samples)
+    except RuntimeError as error:  # the server did not start
+        return failed_step(clients, str(error))
+    progress.step(f"{clients} clients: {describe(step)}")
+    return step
+
+
+def describe(step: dict[str, Any]) -> str:
+    latency = step["latency_ms"]
+    return (
+        f"{step['total_rate']:.0f} msgs/s, p95 {latency['p95']} ms, gaps {step['gaps']}, "
+        f"closes {step['closes'] or 'none'}, {'OK' if step['ok'] else 'NOT OK'}"
+    )
+
+
+def find_max_steps(cap: int) -> Iterator[int]:
+    yield from (count for count in FIND_MAX_STEPS if count <= cap)
+
+
+def find_max(settings: StepSettings, cap: int, progress: Progress) -> list[dict[str, Any]]:
+    """Step the client count up until a step fails its targets (or the cap is reached)."""
+    steps = []
+    for clients in find_max_steps(cap):
+        step = run_step(clients, settings, progress)
+        steps.append(step)
+        if not step["ok"]:
+            break
+    return steps
+
+
+def largest_ok(steps: list[dict[str, Any]]) -> int | None:
+    passed = [step["clients"] for step in steps if step["ok"]]
+    return max(passed, default=None)
+
+
+def find_max_summary(steps: list[dict[str, Any]], cap: int) -> dict[str, Any]:
+    return {
+        "cap": cap,
+        "largest_ok": largest_ok(steps),
+        "every_step_ok": all(step["ok"] for step in steps),
+    }
+
+
+# ---- report ------------------------------------------------------------------------------
+
+
+def cell(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+HEADER = (
+    "| clients | msgs/s total | msgs/s per client (mean / min) | p50 ms | p95 ms | p99 ms "
+    "| worst client p95 ms | gaps | closes | server CPU % (mean / max) "
+    "| server RSS MB (max) | ok |"
+)
+RULE = "|" + "---|" * (HEADER.count("|") - 1)
+
+
+def table_row(step: dict[str, Any]) -> str:
+    if step["error"]:
+        return f"| {step['clients']} | error: {step['error']} |" + " |" * 10
+    latency, server = step["latency_ms"], step["server"]
+    closes = ", ".join(f"{code} x{n}" for code, n in step["closes"].items()) or "0"
+    return (
+        f"| {step['clients']} | {step['total_rate']:.0f} "
+        f"| {cell(step['per_client_rate']['mean'])} / {cell(step['per_client_rate']['min'])} "
+        f"| {cell(latency['p50'])} | {cell(latency['p95'])} | {cell(latency['p99'])} "
+        f"| {cell(step['worst_client_p95_ms'])} | {step['gaps']} | {closes} "
+        f"| {cell(server['cpu_pct']['mean'])} / {cell(server['cpu_pct']['max'])} "
+        f"| {cell(server['rss_mb']['max'])} | {'yes' if step['ok'] else 'no'} |"
+    )
+
+
+def find_max_line(found: dict[str, Any]) -> str:
+    line = (
+        f"Largest client count with zero gaps and p95 < {MAX_P95_MS:g} ms "
+        f"(cap {found['cap']}): {cell(found['largest_ok'])}"
+    )
+    above = (
+        " (every step passed: the real limit is at least the cap)" if found["every_step_ok"] else ""
+    )
+    return line + above
+
+
+def markdown(data: dict[str, Any]) -> str:
+    settings = data["settings"]
+    lines = [
+        f"Load: {settings['symbols']} symbols every {settings['frequency_ms']} ms "
+        f"(~{settings['expected_per_client']:.0f} msgs/s per client), "
+        f"{settings['duration_s']:g} s measured after {settings['warmup_s']:g} s warm-up.",
+        data["note"],
+        "",
+        HEADER,
+        RULE,
+        *(table_row(step) for step in data["runs"]),
+    ]
+    if data["find_max"] is not None:
+        lines += ["", find_max_line(data["find_max"])]
+    return "\n".join(lines)
+
+
+def expected_rate(symbols: int, frequency_ms: int) -> float:
+    return market_rate(symbols, frequency_ms) + SYSTEM_MSGS_PER_S
+
+
+def output_path(directory: Path, started: datetime) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"load-{started.strftime(STAMP_FORMAT)}.json"
+
+
+def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
+    started = datetime.now(UTC)
+    duration = args.duration or (FIND_MAX_DURATION_S if args.find_max else DEFAULT_DURATION_S)
+    settings = StepSettings(args.symbols, args.frequency_ms, args.warmup, duration, args.seed)
+    cores = os.cpu_count() or 1
+    progress.step(NOTE.format(cores=cores))
+    if args.find_max:
+        steps = find_max(settings, args.cap, progress)
+    else:
+        steps = [run_step(args.clients, settings, progress)]
+    return {
+        "schema": SCHEMA_VERSION,
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": {"cores": cores, "cpu": cpu_model(), "python": sys.version.split()[0]},
+        "note": NOTE.format(cores=cores),
+        "settings": {
+            "clients": None if args.find_max else args.clients,
+            "symbols": args.symbols,
+            "frequency_ms": args.frequency_ms,
+            "expected_per_client": round(expected_rate(args.symbols, args.frequency_ms), 1),
+            "duration_s": duration,
+            "warmup_s": args.warmup,
+            "seed": args.seed,
+            "max_p95_ms": MAX_P95_MS,
+        },
+        "runs": steps,
+        "find_max": find_max_summary(steps, args.cap) if args.find_max else None,
+    }
+
+
+# ---- command line ------------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    cli.add_argument("--clients", type=positive_int, default=DEFAULT_CLIENTS)
+    cli.add_argument(
+        "--duration",
+        type=positive_float,
+        help=f"seconds measured (default {DEFAULT_DURATION_S:g}; {FIND_MAX_DURATION_S:g} "
+        "per step with --find-max)",
+    )
+    cli.add_argument("--warmup", type=float, default=DEFAULT_WARMUP_S)
+    cli.add_argument("--symbols", type=positive_int, default=DEFAULT_SYMBOLS)
+    cli.add_argument("--frequency-ms", type=positive_int, default=DEFAULT_FREQUENCY_MS)
+    cli.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    cli.add_argument("--output", type=Path, default=RESULTS, help="directory for the JSON")
+    cli.add_argument(
+        "--find-max",
+        action="store_true",
+        help=f"step clients through {', '.join(map(str, FIND_MAX_STEPS))} up to --cap; report "
+        f"the largest with zero gaps and p95 < {MAX_P95_MS:g} ms",
+    )
+    cli.add_argument("--cap", type=positive_int, default=DEFAULT_CAP)
+    cli.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    cli.add_argument("--url", help=argparse.SUPPRESS)
+    cli.add_argument("--origin", help=argparse.SUPPRESS)
+    cli.add_argument("--result", help=argparse.SUPPRESS)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.worker:
+        return run_worker(args)
+    progress = Progress()
+    data = run(args, progress)
+    path = output_path(args.output, datetime.fromisoformat(data["started_at"]))
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    print(markdown(data))
+    progress.step(f"wrote {path}")
+    return 0 if all(step["error"] is None for step in data["runs"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
