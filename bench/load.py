@@ -25,7 +25,7 @@ import psutil
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.loads import SYSTEM_MSGS_PER_S, market_rate
+from bench.loads import SYSTEM_MSGS_PER_S, Load, market_rate
 from bench.machine import cpu_model
 from bench.progress import Progress
 from bench.server import start_server
@@ -213,13 +213,10 @@ class StepSettings:
     seed: int
 
     def server_args(self, clients: int) -> tuple[str, ...]:
+        rate = round(expected_rate(self.symbols, self.frequency_ms))
+        market = Load(rate, self.symbols, self.frequency_ms)
         return (
-            "--symbols",
-            str(self.symbols),
-            "--frequency-ms",
-            str(self.frequency_ms),
-            "--seed",
-            str(self.seed),
+            *market.server_args(self.seed),
             "--max-clients",
             str(clients + CLIENT_MARGIN),
             "--log-level",
