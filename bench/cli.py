@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.arguments import count, positive
 from bench.report import markdown
 from bench.runner import run
 from bench.settings import (
@@ -41,24 +42,8 @@ def loads(text: str) -> tuple[int, ...]:
     return values
 
 
-def positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def count(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
 engines.__name__ = "engines"
 loads.__name__ = "loads"
-positive.__name__ = "seconds"
-count.__name__ = "count"
 
 
 def parser() -> argparse.ArgumentParser:

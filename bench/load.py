@@ -25,6 +25,7 @@ import psutil
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from bench.arguments import count, positive
 from bench.loads import SYSTEM_MSGS_PER_S, Load, market_rate
 from bench.machine import cpu_model
 from bench.progress import Progress
@@ -479,32 +480,18 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
 # ---- command line ------------------------------------------------------------------------
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
-    cli.add_argument("--clients", type=positive_int, default=DEFAULT_CLIENTS)
+    cli.add_argument("--clients", type=count, default=DEFAULT_CLIENTS)
     cli.add_argument(
         "--duration",
-        type=positive_float,
+        type=positive,
         help=f"seconds measured (default {DEFAULT_DURATION_S:g}; {FIND_MAX_DURATION_S:g} "
         "per step with --find-max)",
     )
     cli.add_argument("--warmup", type=float, default=DEFAULT_WARMUP_S)
-    cli.add_argument("--symbols", type=positive_int, default=DEFAULT_SYMBOLS)
-    cli.add_argument("--frequency-ms", type=positive_int, default=DEFAULT_FREQUENCY_MS)
+    cli.add_argument("--symbols", type=count, default=DEFAULT_SYMBOLS)
+    cli.add_argument("--frequency-ms", type=count, default=DEFAULT_FREQUENCY_MS)
     cli.add_argument("--seed", type=int, default=DEFAULT_SEED)
     cli.add_argument("--output", type=Path, default=RESULTS, help="directory for the JSON")
     cli.add_argument(
@@ -513,7 +500,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"step clients through {', '.join(map(str, FIND_MAX_STEPS))} up to --cap; report "
         f"the largest with zero gaps and p95 < {MAX_P95_MS:g} ms",
     )
-    cli.add_argument("--cap", type=positive_int, default=DEFAULT_CAP)
+    cli.add_argument("--cap", type=count, default=DEFAULT_CAP)
     cli.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     cli.add_argument("--url", help=argparse.SUPPRESS)
     cli.add_argument("--origin", help=argparse.SUPPRESS)

@@ -19,6 +19,7 @@ from typing import Any
 import psutil
 from playwright.sync_api import CDPSession, Page, Playwright, sync_playwright
 
+from bench.arguments import positive
 from bench.loads import load_for
 from bench.page import ConsoleLog, engine_url, go_live, open_page
 from bench.progress import Progress
@@ -182,13 +183,6 @@ def markdown(data: dict[str, Any]) -> str:
         f"{'yes' if found['under_limit'] else 'NO'}",
     ]
     return "\n".join(lines)
-
-
-def positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
 
 
 def parser() -> argparse.ArgumentParser:
