@@ -170,12 +170,13 @@ def bind_card(frames: Frames, store: Store, card: Any) -> Effect:
         window = store.window.get()
         history = store.histories.get(symbol, [])
         shown = history[-window:]
-        pct = views.change_pct(shown[0], shown[-1]) if len(shown) > 1 else None
-        last = store.last_prices.get(symbol)
-        price.show(views.format_price(shown[-1] if shown else None))
-        change.show(views.format_change(pct))
-        direction.show(views.change_direction(pct))
-        volume.show(views.format_volume(last["volume"] if last else None))
+        price_text, change_text, direction_text, volume_text = views.card_texts(
+            shown, store.last_prices.get(symbol)
+        )
+        price.show(price_text)
+        change.show(change_text)
+        direction.show(direction_text)
+        volume.show(volume_text)
         new_points, new_transform = sparkline.update(shown, store.price_counts[symbol])
         points.show(new_points)
         line_transform.show(new_transform)
@@ -245,9 +246,10 @@ def bind_system(frames: Frames, store: Store, panel: Any) -> Effect:
     def render() -> None:
         system = store.system.get()
         if system is not None:
-            cpu.show(views.format_number(system["cpu_pct"], 1))
-            memory.show(views.format_volume(system["mem_mb"]))
-            rate.show(views.format_volume(system["msg_rate"]))
+            cpu_text, memory_text, rate_text = views.system_texts(system)
+            cpu.show(cpu_text)
+            memory.show(memory_text)
+            rate.show(rate_text)
 
     return frames.view(render)
 

@@ -184,3 +184,23 @@ def book_spread(book: Message | None) -> str:
     if not book or not book["bids"] or not book["asks"]:
         return PLACEHOLDER
     return format_spread(book["bids"][0][0], book["asks"][0][0])
+
+
+def card_texts(shown: list[float], last: Message | None) -> tuple[str, str, str, str]:
+    """(price, change, direction, volume) of a price card showing the prices `shown`."""
+    pct = change_pct(shown[0], shown[-1]) if len(shown) > 1 else None
+    return (
+        format_price(shown[-1] if shown else None),
+        format_change(pct),
+        change_direction(pct),
+        format_volume(last["volume"] if last else None),
+    )
+
+
+def system_texts(system: Message) -> tuple[str, str, str]:
+    """(cpu_pct, mem_mb, msg_rate) of the server panel."""
+    return (
+        format_number(system["cpu_pct"], 1),
+        format_volume(system["mem_mb"]),
+        format_volume(system["msg_rate"]),
+    )

@@ -38,13 +38,13 @@ def embed_json(value: object) -> str:
 
 def price_card(symbol: str, history: list[float], last: Message | None, window: int) -> Message:
     shown = history[-window:]
-    change = views.change_pct(shown[0], shown[-1]) if len(shown) > 1 else None
+    price, change, direction, volume = views.card_texts(shown, last)
     return {
         "symbol": symbol,
-        "price": views.format_price(shown[-1] if shown else None),
-        "change": views.format_change(change),
-        "direction": views.change_direction(change),
-        "volume": views.format_volume(last["volume"] if last else None),
+        "price": price,
+        "change": change,
+        "direction": direction,
+        "volume": volume,
         "points": views.sparkline_points(shown),
     }
 
@@ -60,11 +60,8 @@ def ladder(symbol: str, book: Message | None) -> Message:
 def system_panel(system: Message | None) -> dict[str, str]:
     if system is None:
         return {"cpu_pct": views.PLACEHOLDER, "mem_mb": views.PLACEHOLDER, "msg_rate": "0"}
-    return {
-        "cpu_pct": views.format_number(system["cpu_pct"], 1),
-        "mem_mb": views.format_volume(system["mem_mb"]),
-        "msg_rate": views.format_volume(system["msg_rate"]),
-    }
+    cpu, memory, rate = views.system_texts(system)
+    return {"cpu_pct": cpu, "mem_mb": memory, "msg_rate": rate}
 
 
 def dashboard_context(
