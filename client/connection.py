@@ -6,26 +6,17 @@ The stream resyncs by itself: the server's first frame on every connection is a 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
 import json
-import random
 
 from . import runtime
+from .backoff import retry_delay_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-FIRST_RETRY_MS = 250.0
-MAX_RETRY_MS = 4000.0  # "capped at a few seconds"
 OFFLINE_AFTER_FAILURES = 5
 NORMAL_CLOSURE = 1000
-
-
-def retry_delay_ms(failures: int, rand: Callable[[], float] = random.random) -> float:
-    """Exponential backoff with equal jitter: half the step fixed, half random, so clients that
-    lost the same server do not all come back in the same millisecond."""
-    step = min(MAX_RETRY_MS, FIRST_RETRY_MS * float(2 ** max(0, failures - 1)))
-    return step / 2 + rand() * step / 2
 
 
 class Connection:
