@@ -4,13 +4,19 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
+REDIS_SERVER := /usr/bin/redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run test unit integration e2e bench load soak lint typecheck install install-test vendor chromium clean
+.PHONY: run run-cluster redis-server install-redis test unit integration e2e bench load soak lint typecheck install install-test vendor chromium clean
 
 run: install
 	$(PY) -m server $(ARGS)
+
+# A private redis-server and N processes (PROCESSES=2) on one market; Ctrl-C stops all.
+PROCESSES ?= 2
+run-cluster: install-redis
+	$(PY) -m server.cluster --processes $(PROCESSES) -- $(ARGS)
 
 test: install-test lint typecheck
 	$(PY) -m pytest $(ARGS)
@@ -41,7 +47,8 @@ typecheck: install-test
 	$(VENV)/bin/mypy
 
 install: $(VENV)/.installed vendor
-install-test: $(VENV)/.installed-test vendor chromium
+install-redis: $(VENV)/.installed-redis vendor redis-server
+install-test: $(VENV)/.installed-test vendor chromium redis-server
 vendor: node_modules/.package-lock.json
 
 $(VENV)/bin/python:
@@ -50,6 +57,10 @@ $(VENV)/bin/python:
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-redis: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[redis]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
@@ -66,6 +77,13 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	fi
+
+redis-server:
+	@if [ ! -x $(REDIS_SERVER) ]; then \
+		echo "Installing Debian's redis-server for the Redis broker"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
 	fi
 
 clean:

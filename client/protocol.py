@@ -22,6 +22,7 @@ SYSTEM = "system"
 CONFIG = "config"
 SNAPSHOT = "snapshot"
 ERROR = "error"
+GAP = "gap"  # the server could not deliver seq first..last; a fresh snapshot follows
 STREAM_TYPES = (PRICE, TRADE, BOOK, SYSTEM)
 
 # The reference spec's fields, plus our seq.
@@ -33,6 +34,7 @@ FIELDS = {
     CONFIG: ("type", "frequency_ms", "symbols"),
     SNAPSHOT: ("type", "config", "prices", "last", "books", "trades", "system", "seq"),
     ERROR: ("type", "code", "message"),
+    GAP: ("type", "first", "last", "reason"),
 }
 
 # Ranges of the reference spec.
@@ -58,6 +60,7 @@ MIN_FREQUENCY_MS = 10
 MAX_FREQUENCY_MS = 1000
 DEFAULT_FREQUENCY_MS = 50
 CONTROL_FIELDS = (FREQUENCY_MS,)
+RESUME_FROM = "resume_from"  # query parameter of /ws: the last seq a reconnecting client got
 
 # Error codes a client can branch on; the message says what to do.
 INVALID_JSON = "invalid_json"
@@ -68,11 +71,13 @@ WRONG_TYPE = "wrong_type"
 OUT_OF_RANGE = "out_of_range"
 BINARY_FRAME = "binary_frame"
 RATE_LIMITED = "rate_limited"
+UNAVAILABLE = "unavailable"  # the market is out of reach (its broker is down); try again
 
 _FREQUENCY_RULE = "an integer number of milliseconds from {} to {}".format(
     MIN_FREQUENCY_MS, MAX_FREQUENCY_MS
 )
 _EXAMPLE = '{"frequency_ms": 50}'
+_SEQ_DIGITS = 18  # a seq fits in a JS number exactly up to 2^53; this is well below
 _SHOWN_NAME_LIMIT = 40  # characters of an unknown field's (escaped) name quoted back
 
 
@@ -158,6 +163,20 @@ def parse_control(text: str) -> Message:
     return {FREQUENCY_MS: _check_frequency(data[FREQUENCY_MS])}
 
 
+def parse_resume(text: "str | None") -> "int | None":
+    """The `resume_from` query parameter: absent, or a seq (a non-negative integer)."""
+    if text is None:
+        return None
+    digits = 0 < len(text) <= _SEQ_DIGITS and all("0" <= c <= "9" for c in text)
+    if not digits:
+        raise ControlError(
+            WRONG_TYPE,
+            "resume_from must be the last seq received, a whole number such as 1234; "
+            "sent a fresh snapshot instead",
+        )
+    return int(text)
+
+
 def binary_frame_error() -> ControlError:
     return ControlError(
         BINARY_FRAME, "binary frames are not accepted; send JSON text such as " + _EXAMPLE
@@ -166,6 +185,18 @@ def binary_frame_error() -> ControlError:
 
 def error(code: str, message: str) -> Message:
     return {"type": ERROR, "code": code, "message": message}
+
+
+def gap(first: int, last: int, reason: str) -> Message:
+    return {"type": GAP, "first": first, "last": last, "reason": reason}
+
+
+def gap_notice(message: Message) -> str:
+    """What a person is told about a gap notice."""
+    missed = message["last"] - message["first"] + 1
+    return "{} messages were lost ({}); the page was resynced from a fresh snapshot".format(
+        missed, message["reason"]
+    )
 
 
 def config(frequency_ms: int, symbols: list[str]) -> Message:

@@ -15,6 +15,7 @@ from .protocol import (
     DEFAULT_WINDOW,
     ERROR,
     FREQUENCY_MS,
+    GAP,
     PRICE,
     SNAPSHOT,
     SYSTEM,
@@ -22,6 +23,7 @@ from .protocol import (
     TRADES_LIMIT,
     WINDOW_SIZES,
     Message,
+    gap_notice,
 )
 from .signals import Signal, batch
 
@@ -60,6 +62,7 @@ _NUMERIC_FIELDS = {
     TRADE: ("price", "size", "ts"),
     BOOK: ("ts",),
     SYSTEM: ("cpu_pct", "mem_mb", "msg_rate", "ts"),
+    GAP: ("first", "last"),
 }
 
 
@@ -146,10 +149,17 @@ class Store:
             self.frequency_ms.set(message[FREQUENCY_MS])
         elif kind == ERROR:
             self.last_error.set(message)
+        elif kind == GAP:
+            self._apply_gap(message)
         else:
             self.unknown += 1
             return False
         return True
+
+    def _apply_gap(self, message: Message) -> None:
+        # Counted like any other gap; the snapshot that follows makes the state whole again.
+        self.gaps += max(0, message["last"] - message["first"] + 1)
+        self.last_error.set({"type": ERROR, "code": GAP, "message": gap_notice(message)})
 
     def _in_sequence(self, seq: int) -> bool:
         if seq <= self.last_seq:

@@ -7,6 +7,7 @@ With --port 0 the OS picks a free port; the real URL is printed as
 import argparse
 import asyncio
 import contextlib
+import logging
 import socket
 import sys
 from dataclasses import replace
@@ -16,11 +17,13 @@ import uvicorn
 
 from client.protocol import DEFAULT_FREQUENCY_MS, MAX_FREQUENCY_MS, MIN_FREQUENCY_MS
 from server.app import create_app
+from server.brokers import BrokerUnavailableError, check_url, preflight
 from server.hub import DEFAULT_GRACE_S, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_LIMIT
 from server.limits import DEFAULT_MAX_CLIENTS, normalize_origin
 from server.services import Services
 from server.settings import (
     CONTROL_FRAME_LIMIT,
+    DEFAULT_BROKER,
     DEFAULT_HOST,
     DEFAULT_PING_INTERVAL_S,
     DEFAULT_PING_TIMEOUT_S,
@@ -47,6 +50,13 @@ def port(text: str) -> int:
     if not 0 <= value <= MAX_PORT:
         raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_PORT}, got {value}")
     return value
+
+
+def broker_url(text: str) -> str:
+    try:
+        return check_url(text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(str(bad).removeprefix("unsupported broker ")) from bad
 
 
 def frequency(text: str) -> int:
@@ -144,6 +154,14 @@ def parser() -> argparse.ArgumentParser:
         "the server's own http://127.0.0.1|localhost|[::1]:PORT always may)",
     )
     cli.add_argument(
+        "--broker",
+        type=broker_url,
+        default=DEFAULT_BROKER,
+        metavar="URL",
+        help="memory:// runs the market in this process (default); redis://HOST:PORT/DB "
+        "shares one market between every server process on that Redis",
+    )
+    cli.add_argument(
         "--max-clients",
         type=client_count,
         default=DEFAULT_MAX_CLIENTS,
@@ -186,6 +204,16 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+def configure_logging(level: str) -> None:
+    """Tickscope's own loggers (tickscope.*) print like uvicorn's, at the same level."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+    own = logging.getLogger("tickscope")
+    own.addHandler(handler)
+    own.setLevel(level.upper())
+    own.propagate = False
+
+
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -221,7 +249,13 @@ def main(argv: list[str] | None = None) -> None:
         slow_grace_s=args.slow_grace,
         ping_interval_s=args.ping_interval,
         ping_timeout_s=args.ping_timeout,
+        broker=args.broker,
     )
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(preflight(settings))
+    except BrokerUnavailableError as unavailable:
+        sys.exit(f"tickscope: error: {unavailable}")
     try:
         sock = bind(settings.host, settings.port)
         # With --port 0 the OS chose the port: the allowed origins carry the real one.

@@ -11,11 +11,13 @@ closed with 1013. The producer and the other clients never wait.
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import islice
+from typing import NamedTuple
 
 import orjson
 
-from client.protocol import Message
+from client.protocol import Message, gap
 from server.snapshot import Recorder
 
 DEFAULT_QUEUE_LIMIT = 4096  # frames: about 3 s of the heaviest default stream
@@ -23,6 +25,15 @@ DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024
 DEFAULT_GRACE_S = 5.0
 TRY_AGAIN_LATER = 1013
 TRADE_KEY = "trade"  # trades are dropped before anything else that cannot be conflated
+RECENT_LIMIT = 20_000  # frames kept for clients that resume: 20 s of 1000 msgs/s
+
+
+class Entry(NamedTuple):
+    """One delivered stream message, as a resuming client is sent it again."""
+
+    seq: int
+    frame: str
+    key: str | None
 
 
 def encode(message: Message) -> str:
@@ -104,6 +115,17 @@ class Subscriber:
     def _over(self) -> bool:
         return len(self._frames) > self.limit or self.queued_bytes > self.byte_limit
 
+    def backfill(self, entries: Iterable[Entry]) -> None:
+        """Queue frames this client missed (before it joined the live stream)."""
+        for entry in entries:
+            self.offer(entry.frame, entry.key)
+
+    def discard_frames(self) -> None:
+        """Forget the queued stream frames: a snapshot replaces them (counted as dropped)."""
+        for _, frame in self._frames:
+            self._drop(frame)
+        self._frames.clear()
+
     def reply(self, message: Message) -> None:
         """A message for this client alone (snapshot, errors); never dropped."""
         self._direct.append(encode(message))
@@ -152,29 +174,68 @@ class Hub:
         self.seq = 0
         self.published = 0
         self.subscribers: set[Subscriber] = set()
+        self.recent: deque[Entry] = deque(maxlen=RECENT_LIMIT)
         self._departed_sent = 0
         self._departed_dropped = 0
         self.emptied = asyncio.Event()  # set while no client is subscribed
         self.emptied.set()
 
     def publish(self, message: Message) -> None:
+        """The producer's entry: the next seq, one encode, then every client."""
         self.seq += 1
         message["seq"] = self.seq
-        frame = encode(message)
+        self.deliver(message, encode(message))
+
+    def deliver(self, message: Message, frame: str) -> None:
+        """Fan out a message that already has its seq and encoded frame (from a broker)."""
+        self.seq = message["seq"]
         key = shed_key(message)
         self.recorder.record(message)
+        self.recent.append(Entry(self.seq, frame, key))
         self.published += 1
         for subscriber in self.subscribers:
             subscriber.offer(frame, key)
 
-    def subscribe(self, config: Message) -> Subscriber:
-        """Join the stream: the snapshot, then `config`, then every message after the snapshot."""
+    def subscribe(
+        self, backlog: list[Entry] | None = None, notice: Message | None = None
+    ) -> Subscriber:
+        """Join the stream: the snapshot, then `config`, then every message after the snapshot.
+
+        A resuming client passes the `backlog` it missed instead, and gets no snapshot; one
+        that could not resume is sent the `notice` (a gap, an error) before its snapshot.
+        """
         subscriber = Subscriber(self.queue_limit, self.queue_bytes, self.grace_s)
-        subscriber.reply(self.snapshot(config))
-        subscriber.reply(config)
+        if notice is not None:
+            subscriber.reply(notice)
+        if backlog is None:
+            subscriber.reply(self.snapshot())
+        subscriber.reply(self.recorder.config)
+        if backlog is not None:
+            subscriber.backfill(backlog)
         self.subscribers.add(subscriber)
         self.emptied.clear()
         return subscriber
+
+    def retained_after(self, seq: int) -> list[Entry] | None:
+        """The frames after `seq` still held here, or None when some of them are gone."""
+        if seq == self.seq:
+            return []
+        if not self.recent or not self.recent[0].seq <= seq + 1 <= self.seq:
+            return None
+        return list(islice(self.recent, seq + 1 - self.recent[0].seq, None))
+
+    def resync(self, snapshot: Message, reason: str) -> None:
+        """Jump to a snapshot taken elsewhere after messages were lost: every client is told
+        which seqs it missed and gets the snapshot in place of its queued frames."""
+        missed_from = self.seq + 1
+        self.recorder.load(snapshot)
+        self.seq = snapshot["seq"]
+        self.recent.clear()
+        notice = gap(missed_from, self.seq, reason)
+        for subscriber in self.subscribers:
+            subscriber.discard_frames()
+            subscriber.reply(notice)
+            subscriber.reply(self.snapshot())
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber in self.subscribers:
@@ -188,8 +249,8 @@ class Hub:
         for subscriber in self.subscribers:
             subscriber.close(code, reason)
 
-    def snapshot(self, config: Message) -> Message:
-        return self.recorder.snapshot(config, self.seq)
+    def snapshot(self) -> Message:
+        return self.recorder.snapshot(self.seq)
 
     @property
     def sent(self) -> int:

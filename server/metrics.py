@@ -5,6 +5,7 @@ only when scraped, so exporting costs nothing per message.
 """
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -12,6 +13,7 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.brokers import Role
 from server.services import Services
 
 
@@ -38,7 +40,21 @@ class HubCollector(Collector):
         yield GaugeMetricFamily(
             "tickscope_frequency_ms",
             "Current tick period of the market",
-            self.services.feed.frequency_ms,
+            self.services.frequency_ms,
+        )
+        yield GaugeMetricFamily(
+            "tickscope_leader",
+            "1 while this process runs the market (always, with the memory broker)",
+            int(self.services.broker.role == Role.LEADER),
+        )
+        broker = self.services.broker
+        yield CounterMetricFamily(
+            "tickscope_broker_takeovers", "Times this process became the leader", broker.takeovers
+        )
+        yield CounterMetricFamily(
+            "tickscope_broker_resyncs",
+            "Times this process lost stream messages and reloaded the shared snapshot",
+            broker.resyncs,
         )
         errors = CounterMetricFamily(
             "tickscope_control_errors", "Refused control messages, by error code", labels=["code"]
@@ -67,8 +83,10 @@ async def healthz(request: Request) -> Response:
             "status": "ok",
             "clients": len(services.hub.subscribers),
             "msg_rate": last_system["msg_rate"] if last_system else 0,
-            "frequency_ms": services.feed.frequency_ms,
+            "frequency_ms": services.frequency_ms,
             "seq": services.hub.seq,
             "uptime_s": round(services.uptime, 3),
+            "broker": urlsplit(services.settings.broker).scheme,
+            "role": services.broker.role,
         }
     )

@@ -67,7 +67,7 @@ def system_panel(system: Message | None) -> dict[str, str]:
 def dashboard_context(
     services: Services, engine: str, window: int, vendor_urls: dict[str, str]
 ) -> dict[str, Any]:
-    snapshot = services.hub.snapshot(services.feed.config())
+    snapshot = services.hub.snapshot()
     return {
         "snapshot_json": embed_json(snapshot),
         "seq": snapshot["seq"],

@@ -10,6 +10,7 @@ from server.simulator import default_symbols
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
+DEFAULT_BROKER = "memory://"
 DEFAULT_PORT = 8000
 CONTROL_FRAME_LIMIT = 4096  # bytes; uvicorn closes larger frames with 1009
 DEFAULT_PING_INTERVAL_S = 20.0  # uvicorn pings each client this often...
@@ -32,6 +33,7 @@ class Settings:
     # Origins beyond the server's own that may open /ws (and whose hosts may be asked for).
     extra_origins: tuple[str, ...] = ()
     max_clients: int = DEFAULT_MAX_CLIENTS
+    broker: str = DEFAULT_BROKER
     root: Path = ROOT
 
     @property

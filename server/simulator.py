@@ -104,6 +104,13 @@ class Market:
     def price_of(self, symbol: str) -> float:
         return self._by_symbol[symbol].price
 
+    def resume(self, prices: dict[str, float]) -> None:
+        """Continue from the last published prices (another process's market), not the start."""
+        for symbol, price in prices.items():
+            instrument = self._by_symbol.get(symbol)
+            if instrument is not None and price > 0:
+                instrument.price = price
+
     def step(self, ts: int) -> list[Message]:
         """One tick: a price per symbol, then the trades and books that fall due."""
         messages = [self._price(instrument, ts) for instrument in self.instruments]

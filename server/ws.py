@@ -12,11 +12,16 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDiscon
 from client.protocol import (
     FREQUENCY_MS,
     RATE_LIMITED,
+    RESUME_FROM,
+    UNAVAILABLE,
     ControlError,
     binary_frame_error,
     error,
+    gap,
     parse_control,
+    parse_resume,
 )
+from server.brokers import BrokerUnavailableError
 from server.hub import TRY_AGAIN_LATER, Subscriber
 from server.limits import ControlBudget
 from server.services import Services
@@ -44,7 +49,7 @@ async def stream(websocket: WebSocket) -> None:
             TRY_AGAIN_LATER, f"the server is at its limit of {limit} clients; try again later"
         )
         return
-    subscriber = services.hub.subscribe(services.feed.config())
+    subscriber = await _join(websocket, services)
     sender = asyncio.create_task(_send_frames(websocket, subscriber))
     reader = asyncio.create_task(_read_controls(websocket, subscriber, services))
     evicted = asyncio.create_task(subscriber.evicted.wait())
@@ -61,6 +66,26 @@ async def stream(websocket: WebSocket) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _join(websocket: WebSocket, services: Services) -> Subscriber:
+    """Subscribe from a snapshot, or, for a client that says the last seq it got
+    (`?resume_from=SEQ`), with exactly the messages it missed when they are still retained."""
+    hub = services.hub
+    try:
+        resume_from = parse_resume(websocket.query_params.get(RESUME_FROM))
+    except ControlError as refused:
+        services.control_errors[refused.code] += 1
+        return hub.subscribe(notice=error(refused.code, refused.message))
+    if resume_from is None:
+        return hub.subscribe()
+    backlog = await services.broker.replay(resume_from)
+    if backlog is not None:
+        return hub.subscribe(backlog)
+    reason = f"seq {resume_from + 1} onwards is no longer retained"
+    if resume_from > hub.seq:
+        reason = f"this market has not reached seq {resume_from}; it was restarted"
+    return hub.subscribe(notice=gap(resume_from + 1, hub.seq, reason))
 
 
 async def _send_frames(websocket: WebSocket, subscriber: Subscriber) -> None:
@@ -99,5 +124,9 @@ async def _read_controls(websocket: WebSocket, subscriber: Subscriber, services:
             services.control_errors[refused.code] += 1
             subscriber.reply(error(refused.code, refused.message))
             continue
-        services.feed.set_frequency(control[FREQUENCY_MS])
-        log.info("frequency set to %d ms by %s", control[FREQUENCY_MS], websocket.client)
+        try:
+            await services.broker.set_frequency(control[FREQUENCY_MS])
+        except BrokerUnavailableError as unavailable:
+            subscriber.reply(error(UNAVAILABLE, f"{unavailable}; try again shortly"))
+            continue
+        log.info("frequency %d ms asked for by %s", control[FREQUENCY_MS], websocket.client)

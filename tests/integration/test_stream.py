@@ -3,6 +3,8 @@
 import asyncio
 import time
 
+import pytest
+
 from client.protocol import FIELDS, HISTORY_LIMIT, STREAM_TYPES, TRADES_LIMIT
 from tests.conftest import RunningServer, start_server
 from tests.integration.wsclient import Client, Message, run, ws_client
@@ -168,3 +170,48 @@ def test_a_custom_symbol_list_streams_those_symbols() -> None:
         snapshot, messages = run(scenario(server))
     assert snapshot["config"]["symbols"] == ["BTC/USD", "FOO/EUR"]
     assert {m["symbol"] for m in messages if m["type"] == "price"} == {"BTC/USD", "FOO/EUR"}
+
+
+def test_a_client_that_comes_back_with_its_last_seq_gets_exactly_what_it_missed(
+    server: RunningServer,
+) -> None:
+    async def scenario() -> tuple[list[Message], list[Message], list[Message]]:
+        async with ws_client(server) as steady:
+            await steady.handshake()
+            async with ws_client(server) as leaving:
+                await leaving.handshake()
+                got = await leaving.take(30)
+            last = max(m["seq"] for m in got if "seq" in m)
+            await asyncio.sleep(0.3)
+            async with ws_client(server, query=f"?resume_from={last}") as back:
+                resumed = await back.take(60)
+            end = max(m["seq"] for m in resumed if "seq" in m)
+            reference, before = await steady.until(lambda m: m.get("seq") == end)
+        return got, resumed, [*before, reference]
+
+    got, resumed, reference = run(scenario())
+    assert resumed[0]["type"] == "config", "no snapshot: the client's state is still whole"
+    last = max(m["seq"] for m in got if "seq" in m)
+    missed = [m for m in reference if m.get("seq", 0) > last]
+    assert [m for m in resumed[1:] if "seq" in m] == missed
+
+
+@pytest.mark.parametrize(
+    ("query", "first_type"),
+    [("?resume_from=999999999", "gap"), ("?resume_from=soon", "error")],
+)
+def test_a_client_that_cannot_resume_is_told_why_and_gets_a_snapshot(
+    server: RunningServer, query: str, first_type: str
+) -> None:
+    async def scenario() -> list[Message]:
+        async with ws_client(server, query=query) as client:
+            return await client.take(3)
+
+    told, snapshot, config = run(scenario())
+    assert told["type"] == first_type
+    assert snapshot["type"] == "snapshot"
+    assert config["type"] == "config"
+    if first_type == "gap":
+        assert "restarted" in told["reason"]
+    else:
+        assert "resume_from" in told["message"]

@@ -84,9 +84,11 @@ class Client:
 
 
 @asynccontextmanager
-async def ws_client(server: RunningServer, origin: str | None = None) -> AsyncIterator[Client]:
+async def ws_client(
+    server: RunningServer, origin: str | None = None, query: str = ""
+) -> AsyncIterator[Client]:
     async with connect(
-        server.ws_url,
+        server.ws_url + query,
         origin=origin or server.origin,  # type: ignore[arg-type]
         max_size=MAX_FRAME,
         compression=None,

@@ -214,3 +214,24 @@ def test_malformed_stream_messages_are_counted_and_change_nothing():
     assert store.histories["BTC/USD"] == [10.0]
     assert store.last_seq == 1
     assert store.apply(price(2, 11.0))
+
+
+def test_a_gap_notice_counts_the_missed_seqs_and_tells_the_person():
+    store = Store()
+    store.apply(snapshot(seq=10))
+    store.apply(price(11, 1.0))
+    store.apply({"type": "gap", "first": 12, "last": 41, "reason": "Redis restarted"})
+    assert store.gaps == 30
+    notice = store.last_error.peek()
+    assert notice["code"] == "gap"
+    assert "30 messages were lost (Redis restarted)" in notice["message"]
+    store.apply(snapshot(seq=41))
+    store.apply(price(42, 2.0))
+    assert store.gaps == 30, "the snapshot after the notice resyncs without another gap"
+
+
+def test_a_malformed_gap_notice_is_skipped():
+    store = Store()
+    store.apply(snapshot(seq=1))
+    assert not store.apply({"type": "gap", "first": "12", "last": 41, "reason": "x"})
+    assert store.gaps == 0

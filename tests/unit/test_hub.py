@@ -40,7 +40,7 @@ def seqs(messages: list[dict[str, Any]]) -> list[int]:
 
 @pytest.fixture
 def hub() -> Hub:
-    return Hub(Recorder(SYMBOLS))
+    return Hub(Recorder(CONFIG))
 
 
 def test_publish_assigns_seq_one_more_per_message(hub: Hub) -> None:
@@ -56,7 +56,7 @@ def test_each_message_is_encoded_once_whatever_the_number_of_subscribers(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for _ in range(5):
-        hub.subscribe(CONFIG)
+        hub.subscribe()
     encoded: list[dict[str, Any]] = []
     real_encode = server.hub.encode
 
@@ -73,7 +73,7 @@ def test_each_message_is_encoded_once_whatever_the_number_of_subscribers(
 
 
 def test_frames_are_the_json_of_the_message_with_its_seq(hub: Hub) -> None:
-    subscriber = hub.subscribe(CONFIG)
+    subscriber = hub.subscribe()
     drain(subscriber)
     message = price(1)
     hub.publish(message)
@@ -83,7 +83,7 @@ def test_frames_are_the_json_of_the_message_with_its_seq(hub: Hub) -> None:
 
 
 def test_every_subscriber_gets_the_same_frame_objects(hub: Hub) -> None:
-    subscribers = [hub.subscribe(CONFIG) for _ in range(5)]
+    subscribers = [hub.subscribe() for _ in range(5)]
     for subscriber in subscribers:
         drain(subscriber)
     for n in range(4):
@@ -98,7 +98,7 @@ def test_every_subscriber_gets_the_same_frame_objects(hub: Hub) -> None:
 def test_subscribe_queues_the_snapshot_then_the_config_first(hub: Hub) -> None:
     hub.publish(price(1))
     hub.publish(price(2, "ETH/USD"))
-    subscriber = hub.subscribe(CONFIG)
+    subscriber = hub.subscribe()
     hub.publish(price(3))
     first, second, *rest = drain(subscriber)
     assert first["type"] == "snapshot"
@@ -112,7 +112,7 @@ def test_subscribe_queues_the_snapshot_then_the_config_first(hub: Hub) -> None:
 def test_stream_after_the_snapshot_continues_from_its_seq(hub: Hub) -> None:
     for n in range(7):
         hub.publish(price(n))
-    subscriber = hub.subscribe(CONFIG)
+    subscriber = hub.subscribe()
     for n in range(3):
         hub.publish(price(n))
     snapshot, _, *rest = drain(subscriber)
@@ -120,8 +120,8 @@ def test_stream_after_the_snapshot_continues_from_its_seq(hub: Hub) -> None:
 
 
 def test_a_full_queue_keeps_the_newest_frames_and_counts_the_dropped() -> None:
-    hub = Hub(Recorder(SYMBOLS), queue_limit=10)
-    subscriber = hub.subscribe(CONFIG)
+    hub = Hub(Recorder(CONFIG), queue_limit=10)
+    subscriber = hub.subscribe()
     drain(subscriber)  # the snapshot and config replies
     for n in range(25):
         hub.publish(system(n))
@@ -133,8 +133,8 @@ def test_a_full_queue_keeps_the_newest_frames_and_counts_the_dropped() -> None:
 
 
 def test_undrained_subscriber_gets_its_replies_then_the_newest_frames() -> None:
-    hub = Hub(Recorder(SYMBOLS), queue_limit=10)
-    subscriber = hub.subscribe(CONFIG)
+    hub = Hub(Recorder(CONFIG), queue_limit=10)
+    subscriber = hub.subscribe()
     for n in range(25):
         hub.publish(system(n))
     assert subscriber.dropped == 15
@@ -146,9 +146,9 @@ def test_undrained_subscriber_gets_its_replies_then_the_newest_frames() -> None:
 
 
 def test_slow_subscriber_does_not_affect_the_others() -> None:
-    hub = Hub(Recorder(SYMBOLS), queue_limit=5)
-    slow = hub.subscribe(CONFIG)
-    fast = hub.subscribe(CONFIG)
+    hub = Hub(Recorder(CONFIG), queue_limit=5)
+    slow = hub.subscribe()
+    fast = hub.subscribe()
     drain(slow)
     drain(fast)
     received: list[int] = []
@@ -166,8 +166,8 @@ def test_slow_subscriber_does_not_affect_the_others() -> None:
     count=st.integers(min_value=0, max_value=150),
 )
 def test_queue_holds_the_last_limit_frames_in_seq_order(limit: int, count: int) -> None:
-    hub = Hub(Recorder(SYMBOLS), queue_limit=limit)
-    subscriber = hub.subscribe(CONFIG)
+    hub = Hub(Recorder(CONFIG), queue_limit=limit)
+    subscriber = hub.subscribe()
     drain(subscriber)
     for n in range(count):
         hub.publish(system(n))
@@ -198,7 +198,7 @@ def test_drain_puts_direct_replies_before_stream_frames() -> None:
 
 
 def test_drain_waits_until_a_frame_arrives(hub: Hub) -> None:
-    subscriber = hub.subscribe(CONFIG)
+    subscriber = hub.subscribe()
     drain(subscriber)
 
     async def scenario() -> list[str]:
@@ -214,9 +214,9 @@ def test_drain_waits_until_a_frame_arrives(hub: Hub) -> None:
 
 
 def test_unsubscribe_stops_delivery_and_keeps_the_totals() -> None:
-    hub = Hub(Recorder(SYMBOLS), queue_limit=3)
-    leaving = hub.subscribe(CONFIG)
-    staying = hub.subscribe(CONFIG)
+    hub = Hub(Recorder(CONFIG), queue_limit=3)
+    leaving = hub.subscribe()
+    staying = hub.subscribe()
     for n in range(5):
         hub.publish(system(n))
     leaving.sent += 4  # as the socket's send loop counts
@@ -236,15 +236,15 @@ def test_unsubscribe_stops_delivery_and_keeps_the_totals() -> None:
 def test_published_messages_are_recorded_for_the_next_snapshot(hub: Hub) -> None:
     for n in range(3):
         hub.publish(price(n))
-    snapshot = hub.snapshot(CONFIG)
+    snapshot = hub.snapshot()
     assert snapshot["seq"] == 3
     assert snapshot["prices"]["BTC/USD"] == [100.0, 101.0, 102.0]
     assert snapshot["last"]["BTC/USD"]["seq"] == 3
 
 
 def test_a_slow_client_keeps_the_newest_price_and_book_of_each_symbol() -> None:
-    hub = Hub(Recorder(SYMBOLS), queue_limit=10)
-    subscriber = hub.subscribe(CONFIG)
+    hub = Hub(Recorder(CONFIG), queue_limit=10)
+    subscriber = hub.subscribe()
     drain(subscriber)
     for n in range(30):
         hub.publish(price(n, SYMBOLS[n % 2]))
@@ -256,8 +256,8 @@ def test_a_slow_client_keeps_the_newest_price_and_book_of_each_symbol() -> None:
 
 
 def test_trades_go_before_frames_that_cannot_be_conflated() -> None:
-    hub = Hub(Recorder(SYMBOLS), queue_limit=6)
-    subscriber = hub.subscribe(CONFIG)
+    hub = Hub(Recorder(CONFIG), queue_limit=6)
+    subscriber = hub.subscribe()
     drain(subscriber)
     for n in range(4):
         hub.publish(system(n))
@@ -295,3 +295,60 @@ def test_catching_up_resets_the_grace() -> None:
     asyncio.run(subscriber.drain())
     assert subscriber.behind_since is None
     assert not subscriber.evicted.is_set()
+
+
+def test_a_resuming_client_gets_exactly_the_retained_frames_it_missed_and_no_snapshot(
+    hub: Hub,
+) -> None:
+    for n in range(10):
+        hub.publish(price(n))
+    backlog = hub.retained_after(6)
+    assert backlog is not None
+    subscriber = hub.subscribe(backlog)
+    hub.publish(price(10))
+    messages = drain(subscriber)
+    assert [m["type"] for m in messages[:1]] == ["config"]
+    assert "seq" not in messages[0]
+    assert seqs(messages) == [7, 8, 9, 10, 11]
+
+
+def test_retained_frames_are_bounded_and_a_seq_outside_them_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server.hub, "RECENT_LIMIT", 5)
+    hub = Hub(Recorder(CONFIG))
+    for n in range(12):
+        hub.publish(price(n))
+    assert hub.retained_after(12) == []
+    assert [entry.seq for entry in hub.retained_after(7) or []] == [8, 9, 10, 11, 12]
+    assert hub.retained_after(6) is None, "seq 7 is gone"
+    assert hub.retained_after(13) is None, "a seq this market never reached"
+
+
+def test_a_resync_tells_every_client_what_it_missed_then_sends_the_new_snapshot(
+    hub: Hub,
+) -> None:
+    subscriber = hub.subscribe()
+    drain(subscriber)
+    for n in range(3):
+        hub.publish(price(n))
+    elsewhere = Hub(Recorder(CONFIG))
+    for n in range(50):
+        elsewhere.publish(price(n))
+    hub.resync(elsewhere.snapshot(), "the broker restarted")
+    notice, snapshot = drain(subscriber)
+    assert notice == {"type": "gap", "first": 4, "last": 50, "reason": "the broker restarted"}
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["seq"] == hub.seq == 50
+    assert snapshot["prices"] == elsewhere.snapshot()["prices"]
+    assert subscriber.dropped == 3, "the queued frames the snapshot replaced are counted lost"
+    hub.publish(price(99))
+    assert seqs(drain(subscriber)) == [51]
+
+
+def test_a_config_replayed_to_new_clients_carries_no_old_seq(hub: Hub) -> None:
+    hub.publish(protocol.config(200, SYMBOLS))
+    hub.publish(price(1))
+    snapshot, config = drain(hub.subscribe())
+    assert config == protocol.config(200, SYMBOLS)
+    assert snapshot["config"] == config

@@ -284,3 +284,16 @@ def test_prices_show_at_least_six_significant_digits_and_two_decimals(price: flo
     assert decimals >= 2
     shown = "{:.{}f}".format(price, decimals)
     assert significant_digits(shown) >= 6
+
+
+@pytest.mark.parametrize(("text", "seq"), [(None, None), ("0", 0), ("1234", 1234)])
+def test_resume_from_is_absent_or_a_seq(text: str | None, seq: int | None) -> None:
+    assert protocol.parse_resume(text) == seq
+
+
+@pytest.mark.parametrize("text", ["", "-1", "1.5", "abc", "1e3", " 12", "٣", "9" * 19])
+def test_a_bad_resume_from_is_refused_with_an_example(text: str) -> None:
+    with pytest.raises(ControlError) as refused:
+        protocol.parse_resume(text)
+    assert refused.value.code == protocol.WRONG_TYPE
+    assert "such as 1234" in refused.value.message

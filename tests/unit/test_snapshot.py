@@ -39,7 +39,7 @@ def system(seq: int) -> dict[str, Any]:
 
 @pytest.fixture
 def recorder() -> Recorder:
-    return Recorder(SYMBOLS)
+    return Recorder(CONFIG)
 
 
 def test_price_history_is_capped_at_the_history_limit_keeping_the_newest(
@@ -48,34 +48,34 @@ def test_price_history_is_capped_at_the_history_limit_keeping_the_newest(
     assert protocol.HISTORY_LIMIT == 1000
     for i in range(1500):
         recorder.record(price("BTC/USD", float(i)))
-    history = recorder.snapshot(CONFIG, 0)["prices"]["BTC/USD"]
+    history = recorder.snapshot(0)["prices"]["BTC/USD"]
     assert history == [float(i) for i in range(500, 1500)]
 
 
 @given(st.integers(min_value=0, max_value=2500))
 def test_price_history_is_the_last_thousand_prices_oldest_first(count: int) -> None:
-    recorder = Recorder(["X"])
+    recorder = Recorder(protocol.config(50, ["X"]))
     for i in range(count):
         recorder.record(price("X", float(i)))
-    assert recorder.snapshot(CONFIG, 0)["prices"]["X"] == [float(i) for i in range(count)][-1000:]
+    assert recorder.snapshot(0)["prices"]["X"] == [float(i) for i in range(count)][-1000:]
 
 
 def test_price_histories_are_kept_per_symbol(recorder: Recorder) -> None:
     recorder.record(price("BTC/USD", 1.0))
     recorder.record(price("ETH/USD", 2.0))
     recorder.record(price("BTC/USD", 3.0))
-    assert recorder.snapshot(CONFIG, 0)["prices"] == {"BTC/USD": [1.0, 3.0], "ETH/USD": [2.0]}
+    assert recorder.snapshot(0)["prices"] == {"BTC/USD": [1.0, 3.0], "ETH/USD": [2.0]}
 
 
 def test_every_symbol_has_a_history_even_before_its_first_price(recorder: Recorder) -> None:
-    assert recorder.snapshot(CONFIG, 0)["prices"] == {"BTC/USD": [], "ETH/USD": []}
+    assert recorder.snapshot(0)["prices"] == {"BTC/USD": [], "ETH/USD": []}
 
 
 def test_last_price_message_is_kept_per_symbol(recorder: Recorder) -> None:
     recorder.record(price("BTC/USD", 1.0, seq=1))
     recorder.record(price("BTC/USD", 2.0, seq=2))
     recorder.record(price("ETH/USD", 3.0, seq=3))
-    last = recorder.snapshot(CONFIG, 3)["last"]
+    last = recorder.snapshot(3)["last"]
     assert last == {
         "BTC/USD": price("BTC/USD", 2.0, seq=2),
         "ETH/USD": price("ETH/USD", 3.0, seq=3),
@@ -86,7 +86,7 @@ def test_trades_are_capped_at_100_dropping_the_oldest(recorder: Recorder) -> Non
     assert protocol.TRADES_LIMIT == 100
     for n in range(250):
         recorder.record(trade(n))
-    trades = recorder.snapshot(CONFIG, 0)["trades"]
+    trades = recorder.snapshot(0)["trades"]
     assert [t["seq"] for t in trades] == list(range(150, 250))
 
 
@@ -94,29 +94,29 @@ def test_last_book_per_symbol_replaces_the_previous_one(recorder: Recorder) -> N
     recorder.record(book("BTC/USD", 1))
     recorder.record(book("ETH/USD", 2))
     recorder.record(book("BTC/USD", 3))
-    books = recorder.snapshot(CONFIG, 3)["books"]
+    books = recorder.snapshot(3)["books"]
     assert books == {"BTC/USD": book("BTC/USD", 3), "ETH/USD": book("ETH/USD", 2)}
 
 
 def test_latest_system_message_is_kept(recorder: Recorder) -> None:
-    assert recorder.snapshot(CONFIG, 0)["system"] is None
+    assert recorder.snapshot(0)["system"] is None
     recorder.record(system(1))
     recorder.record(system(2))
-    assert recorder.snapshot(CONFIG, 2)["system"] == system(2)
+    assert recorder.snapshot(2)["system"] == system(2)
 
 
 def test_other_message_types_leave_the_state_unchanged(recorder: Recorder) -> None:
-    before = recorder.snapshot(CONFIG, 0)
+    before = recorder.snapshot(0)
     recorder.record(protocol.config(50, SYMBOLS))
     recorder.record(protocol.error("wrong_type", "x"))
-    assert recorder.snapshot(CONFIG, 0) == before
+    assert recorder.snapshot(0) == before
 
 
 def test_snapshot_has_exactly_the_protocol_fields_and_the_given_seq_and_config(
     recorder: Recorder,
 ) -> None:
     recorder.record(price("BTC/USD", 1.0))
-    snapshot = recorder.snapshot(CONFIG, 1234)
+    snapshot = recorder.snapshot(1234)
     assert set(snapshot) == set(protocol.FIELDS["snapshot"])
     assert len(snapshot) == len(protocol.FIELDS["snapshot"])
     assert snapshot["type"] == "snapshot"
@@ -128,7 +128,7 @@ def test_snapshot_is_not_changed_by_later_messages(recorder: Recorder) -> None:
     recorder.record(price("BTC/USD", 1.0))
     recorder.record(trade(1))
     recorder.record(book("BTC/USD", 1))
-    snapshot = recorder.snapshot(CONFIG, 1)
+    snapshot = recorder.snapshot(1)
     recorder.record(price("BTC/USD", 2.0))
     recorder.record(price("ETH/USD", 2.0))
     recorder.record(trade(2))

@@ -1,0 +1,40 @@
+"""memory://: one process, one market, published straight into the hub."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from client.protocol import Message
+from server.brokers import Broker, Role
+from server.feed import Feed
+from server.hub import Hub
+from server.settings import Settings
+from server.simulator import Market
+from server.system import SystemSampler
+
+
+class MemoryBroker(Broker):
+    def __init__(self, settings: Settings, hub: Hub) -> None:
+        super().__init__(settings, hub)
+        self.role = Role.LEADER
+        self.takeovers = 1
+        market = Market(list(settings.symbols), settings.seed)
+        self.feed = Feed(market, self._publish, settings.frequency_ms, lambda: hub.published)
+
+    async def _publish(self, messages: list[Message]) -> None:
+        for message in messages:
+            self.hub.publish(message)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        sampler = SystemSampler()
+        await self.feed.prime(sampler)
+        task = asyncio.create_task(self.feed.run(sampler), name="market")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def set_frequency(self, frequency_ms: int) -> None:
+        await self.feed.set_frequency(frequency_ms)

@@ -1,0 +1,189 @@
+"""`python -m server.cluster` (make run-cluster): a private Redis and N server processes on one
+market, their URLs printed; Ctrl-C stops all of them.
+
+Redis is Debian's redis-server on a free port, without persistence, its files in a temporary
+directory that goes away with it. The same launcher starts Redis for the tests and benchmarks.
+"""
+
+import argparse
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+REDIS_SERVER = "redis-server"
+LISTENING = "Tickscope listening on "
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 5.0
+PING_INTERVAL_S = 0.05
+WATCH_INTERVAL_S = 0.5
+DEFAULT_PROCESSES = 2
+MAX_PROCESSES = 16
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class RedisProcess:
+    """A redis-server of our own: `start()`, `url`, `kill()` and `start()` again (same port,
+    empty, as after a crash without persistence), `stop()`."""
+
+    def __init__(self, port: int = 0) -> None:
+        if shutil.which(REDIS_SERVER) is None:
+            raise RuntimeError(
+                f"{REDIS_SERVER} is not installed: `make run-cluster` and `make test` install "
+                "Debian's redis-server package"
+            )
+        self.port = port or free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="tickscope-redis-"))
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> Self:
+        command = [
+            REDIS_SERVER,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(self.directory),
+            "--logfile", str(self.directory / "redis.log"),
+        ]  # fmt: skip
+        # Own session: Ctrl-C reaches the launcher only, which stops the servers before Redis.
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log = (self.directory / "redis.log").read_text(errors="replace")
+                self.stop()
+                raise RuntimeError(f"redis-server did not start on port {self.port}:\n{log}")
+            time.sleep(PING_INTERVAL_S)
+        return self
+
+    def kill(self) -> None:
+        """Die at once, as in a crash: clients see their connections reset."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_server(broker: str, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", "0", "--broker", broker, *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    return process, _read_url(process)
+
+
+def _read_url(process: subprocess.Popen[str]) -> str:
+    stdout: IO[str] | None = process.stdout
+    assert stdout is not None
+    for line in stdout:
+        if line.startswith(LISTENING):
+            return line.removeprefix(LISTENING).strip()
+    raise RuntimeError(f"a server process exited with {process.wait()} before it listened")
+
+
+def _stop_all(processes: list[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def process_count(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_PROCESSES}, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli = argparse.ArgumentParser(
+        prog="python -m server.cluster",
+        description="Redis plus N Tickscope processes on one market; "
+        "options after -- go to every server process (e.g. -- --seed 7 --symbols 16).",
+    )
+    cli.add_argument(
+        "--processes", type=process_count, default=DEFAULT_PROCESSES, help="(default 2)"
+    )
+    cli.add_argument("--redis-port", type=int, default=0, help="(default: a free port)")
+    args, extra = cli.parse_known_args(argv)
+    extra = [arg for arg in extra if arg != "--"]
+    try:
+        with RedisProcess(args.redis_port) as redis:
+            print(f"Redis: {redis.url} (data in {redis.directory})", flush=True)
+            _serve(redis.url, args.processes, extra)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as failed:
+        sys.exit(f"tickscope: error: {failed}")
+
+
+def _serve(broker: str, count: int, extra: list[str]) -> None:
+    """Start the servers and watch them; they stop before Redis does."""
+    processes: list[subprocess.Popen[str]] = []
+    try:
+        for index in range(count):
+            process, url = start_server(broker, extra)
+            processes.append(process)
+            print(f"server {index + 1}: {url}", flush=True)
+        print("Ctrl-C stops all of them.", flush=True)
+        while all(process.poll() is None for process in processes):
+            time.sleep(WATCH_INTERVAL_S)
+        ended = next(p for p in processes if p.poll() is not None)
+        raise RuntimeError(f"server pid {ended.pid} exited with {ended.returncode}")
+    finally:
+        _stop_all(processes)
+
+
+if __name__ == "__main__":
+    main()
