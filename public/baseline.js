@@ -308,6 +308,7 @@ const NUMERIC_FIELDS = {
   trade: ["price", "size", "ts"],
   book: ["ts"],
   system: ["cpu_pct", "mem_mb", "msg_rate", "ts"],
+  gap: ["first", "last"],
 };
 const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
 const isLevels = (levels) => Array.isArray(levels) && levels.every((level) => Array.isArray(level) && level.length === 2 && isNumber(level[0]) && isNumber(level[1]));
@@ -402,6 +403,18 @@ class Store {
       case "error":
         if (this.onError) this.onError(message);
         return true;
+      case "gap": {
+        // Counted like any other gap; the snapshot that follows makes the state whole again.
+        const missed = Math.max(0, message.last - message.first + 1);
+        this.gaps += missed;
+        if (this.onError) {
+          this.onError({
+            code: "gap",
+            message: `${missed} messages were lost (${message.reason}); the page was resynced from a fresh snapshot`,
+          });
+        }
+        return true;
+      }
       default:
         this.unknown++;
         return false;

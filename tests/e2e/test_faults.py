@@ -76,3 +76,21 @@ def test_unreadable_server_messages_are_skipped_and_logged_once(
     warnings = [line for line in page_log.console if "does not understand" in line]
     assert len(warnings) == 1, warnings
     assert page_log.errors == []
+
+
+def test_a_gap_notice_is_counted_and_shown_to_the_person(
+    page: Page, own_server: RunningServer, engine: str
+) -> None:
+    routes: list[WebSocketRoute] = []
+
+    def relay(route: WebSocketRoute) -> None:
+        route.connect_to_server()
+        routes.append(route)
+
+    page.route_web_socket("**/ws", relay)
+    go_live(page, own_server, engine)
+    page.evaluate("window.tickscope.reset()")
+    routes[0].send('{"type": "gap", "first": 1, "last": 12, "reason": "Redis restarted"}')
+    toast = page.locator('[data-list="toasts"]')
+    toast.get_by_text("12 messages were lost (Redis restarted)").wait_for(timeout=STALE_TIMEOUT_MS)
+    assert page.evaluate("window.tickscope.metrics().gaps") >= 12
