@@ -1,13 +1,16 @@
-"""`python -m bench.load`: many real WebSocket clients against one server process.
+"""`python -m bench.load`: many real WebSocket clients against Tickscope's server processes.
 
-The server runs as a subprocess (the test suite's `start_server`); the clients run in another
+Each topology is a way to run the server: `memory` (one process, the default), `redis-N` (N
+processes on one market through a private redis-server; clients spread evenly over them). The
+servers run as subprocesses (the test suite's `start_server`); the clients run in another
 process (this module with `--worker`), all in one asyncio loop, each reading as fast as it can.
-This process samples the server's CPU and RSS every second. Wire latency is now - `ts` of each
-message: the server and the clients share the machine's clock.
+This process samples the servers' (and Redis's) CPU and RSS every second. Wire latency is now -
+`ts` of each message: the servers and the clients share the machine's clock.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -29,9 +32,12 @@ from bench.arguments import count, positive
 from bench.loads import SYSTEM_MSGS_PER_S, Load, market_rate
 from bench.machine import cpu_model
 from bench.progress import Progress
-from bench.server import start_server
+from bench.server import RunningServer, start_server
+from server.cluster import RedisProcess
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: topologies (memory, redis-N)
+MEMORY = "memory"
+MAX_PROCESSES = 8
 DEFAULT_SYMBOLS = 8
 DEFAULT_FREQUENCY_MS = 14  # 8 symbols * 1.75 msgs per tick / 14 ms + 1 system/s ~ 1000 msgs/s
 DEFAULT_CLIENTS = 10
@@ -150,12 +156,15 @@ async def open_client(url: str, origin: str) -> ClientConnection:
     )
 
 
-async def drive(url: str, origin: str, clients: int, warmup_s: float, duration_s: float):
-    """Connect every client, read through warm-up and the window, close, and summarize."""
+async def drive(targets: list[str], clients: int, warmup_s: float, duration_s: float):
+    """Connect every client (round-robin over the targets, each "URL ORIGIN"), read through
+    warm-up and the window, close, and summarize."""
     stats = [ClientStats(index) for index in range(clients)]
     window = Window()
+    pairs = [target.split(" ", 1) for target in targets]
     opened = await asyncio.gather(
-        *(open_client(url, origin) for _ in range(clients)), return_exceptions=True
+        *(open_client(*pairs[index % len(pairs)]) for index in range(clients)),
+        return_exceptions=True,
     )
     readers = []
     for client, connection in zip(stats, opened, strict=True):
@@ -190,7 +199,7 @@ def summarize_clients(stats: list[ClientStats], window: Window) -> dict[str, Any
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    result = asyncio.run(drive(args.url, args.origin, args.clients, args.warmup, args.duration))
+    result = asyncio.run(drive(args.target, args.clients, args.warmup, args.duration))
     Path(args.result).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
@@ -225,16 +234,36 @@ class StepSettings:
         )
 
 
-def worker_command(url: str, origin: str, clients: int, settings: StepSettings, result: Path):
+@dataclass(frozen=True)
+class Topology:
+    """How the server runs: `memory` (one process) or `redis-N` (N processes, one Redis)."""
+
+    name: str
+    processes: int
+    redis: bool
+
+    @classmethod
+    def parse(cls, text: str) -> "Topology":
+        if text == MEMORY:
+            return cls(text, 1, redis=False)
+        prefix, _, count = text.partition("-")
+        if prefix == "redis" and count.isdigit() and 1 <= int(count) <= MAX_PROCESSES:
+            return cls(text, int(count), redis=True)
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use memory or redis-N (N processes on one Redis, 1-{MAX_PROCESSES})"
+        )
+
+
+def worker_command(
+    servers: list[RunningServer], clients: int, settings: StepSettings, result: Path
+) -> list[str]:
+    targets = [arg for s in servers for arg in ("--target", f"{s.ws_url} {s.origin}")]
     return [
         sys.executable,
         "-m",
         "bench.load",
         "--worker",
-        "--url",
-        url,
-        "--origin",
-        origin,
+        *targets,
         "--clients",
         str(clients),
         "--warmup",
@@ -246,10 +275,14 @@ def worker_command(url: str, origin: str, clients: int, settings: StepSettings, 
     ]
 
 
-def sample_while(worker: subprocess.Popen[bytes], server: psutil.Process, timeout_s: float):
-    """Sample the server every second until the worker exits; kill the worker at `timeout_s`."""
+def sample_while(
+    worker: subprocess.Popen[bytes], servers: list[psutil.Process], timeout_s: float
+) -> list[Sample]:
+    """Sample the servers (summed) every second until the worker exits; kill the worker at
+    `timeout_s`."""
     samples: list[Sample] = []
-    server.cpu_percent(None)  # the first reading only starts the interval
+    for server in servers:
+        server.cpu_percent(None)  # the first reading only starts the interval
     deadline = time.monotonic() + timeout_s
     while worker.poll() is None:
         if time.monotonic() > deadline:
@@ -257,8 +290,9 @@ def sample_while(worker: subprocess.Popen[bytes], server: psutil.Process, timeou
             worker.wait()
             break
         time.sleep(SAMPLE_EVERY_S)
-        memory = server.memory_info().rss / BYTES_PER_MB
-        samples.append(Sample(time.time(), server.cpu_percent(None), round(memory, 1)))
+        memory = sum(server.memory_info().rss for server in servers) / BYTES_PER_MB
+        cpu = sum(server.cpu_percent(None) for server in servers)
+        samples.append(Sample(time.time(), round(cpu, 1), round(memory, 1)))
     return samples
 
 
@@ -295,10 +329,14 @@ def closes_by_code(clients: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def combine(clients: int, worker: dict[str, Any], samples: list[Sample]) -> dict[str, Any]:
+def combine(
+    clients: int, topology: Topology, worker: dict[str, Any], samples: list[Sample]
+) -> dict[str, Any]:
     per_client = worker["clients"]
     rates = [client["rate"] for client in per_client]
     step: dict[str, Any] = {
+        "topology": topology.name,
+        "processes": topology.processes,
         "clients": clients,
         "error": None,
         "interval_s": worker["interval_s"],
@@ -319,28 +357,49 @@ def combine(clients: int, worker: dict[str, Any], samples: list[Sample]) -> dict
     return step
 
 
-def failed_step(clients: int, error: str) -> dict[str, Any]:
-    return {"clients": clients, "error": error, "ok": False}
+def failed_step(clients: int, topology: Topology, error: str) -> dict[str, Any]:
+    return {"topology": topology.name, "clients": clients, "error": error, "ok": False}
 
 
-def run_step(clients: int, settings: StepSettings, progress: Progress) -> dict[str, Any]:
-    progress.step(f"{clients} clients: starting a server")
+def start_topology(
+    stack: contextlib.ExitStack, topology: Topology, args: tuple[str, ...]
+) -> tuple[list[RunningServer], list[psutil.Process]]:
+    """Start the servers (and Redis) of a topology; the stack stops them."""
+    if not topology.redis:
+        server = stack.enter_context(start_server(*args))
+        return [server], [psutil.Process(server.process.pid)]
+    redis = stack.enter_context(RedisProcess())
+    assert redis.process is not None
+    servers = [
+        stack.enter_context(start_server(*args, "--broker", redis.url))
+        for _ in range(topology.processes)
+    ]
+    processes = [psutil.Process(s.process.pid) for s in servers]
+    return servers, [*processes, psutil.Process(redis.process.pid)]
+
+
+def run_step(
+    clients: int, settings: StepSettings, topology: Topology, progress: Progress
+) -> dict[str, Any]:
+    progress.step(f"{topology.name}, {clients} clients: starting the servers")
     try:
         with (
-            start_server(*settings.server_args(clients)) as server,
+            contextlib.ExitStack() as stack,
             tempfile.TemporaryDirectory(prefix="tickscope-load-") as scratch,
         ):
+            servers, sampled = start_topology(stack, topology, settings.server_args(clients))
             result = Path(scratch) / "worker.json"
-            command = worker_command(server.ws_url, server.origin, clients, settings, result)
+            command = worker_command(servers, clients, settings, result)
             worker = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent)
             budget = CONNECT_TIMEOUT_S + settings.warmup_s + settings.duration_s + WORKER_SLACK_S
-            samples = sample_while(worker, psutil.Process(server.process.pid), budget)
+            samples = sample_while(worker, sampled, budget)
             if worker.returncode != 0 or not result.exists():
-                return failed_step(clients, f"worker exited with {worker.returncode}")
-            step = combine(clients, json.loads(result.read_text(encoding="utf-8")), samples)
-    except RuntimeError as error:  # the server did not start
-        return failed_step(clients, str(error))
-    progress.step(f"{clients} clients: {describe(step)}")
+                return failed_step(clients, topology, f"worker exited with {worker.returncode}")
+            worker_result = json.loads(result.read_text(encoding="utf-8"))
+            step = combine(clients, topology, worker_result, samples)
+    except RuntimeError as error:  # a server or Redis did not start
+        return failed_step(clients, topology, str(error))
+    progress.step(f"{topology.name}, {clients} clients: {describe(step)}")
     return step
 
 
@@ -356,11 +415,13 @@ def find_max_steps(cap: int) -> Iterator[int]:
     yield from (count for count in FIND_MAX_STEPS if count <= cap)
 
 
-def find_max(settings: StepSettings, cap: int, progress: Progress) -> list[dict[str, Any]]:
+def find_max(
+    settings: StepSettings, topology: Topology, cap: int, progress: Progress
+) -> list[dict[str, Any]]:
     """Step the client count up until a step fails its targets (or the cap is reached)."""
     steps = []
     for clients in find_max_steps(cap):
-        step = run_step(clients, settings, progress)
+        step = run_step(clients, settings, topology, progress)
         steps.append(step)
         if not step["ok"]:
             break
@@ -372,8 +433,9 @@ def largest_ok(steps: list[dict[str, Any]]) -> int | None:
     return max(passed, default=None)
 
 
-def find_max_summary(steps: list[dict[str, Any]], cap: int) -> dict[str, Any]:
+def find_max_summary(steps: list[dict[str, Any]], topology: Topology, cap: int) -> dict[str, Any]:
     return {
+        "topology": topology.name,
         "cap": cap,
         "largest_ok": largest_ok(steps),
         "every_step_ok": all(step["ok"] for step in steps),
@@ -388,8 +450,8 @@ def cell(value: Any) -> str:
 
 
 HEADER = (
-    "| clients | msgs/s total | msgs/s per client (mean / min) | p50 ms | p95 ms | p99 ms "
-    "| worst client p95 ms | gaps | closes | server CPU % (mean / max) "
+    "| topology | clients | msgs/s total | msgs/s per client (mean / min) | p50 ms | p95 ms "
+    "| p99 ms | worst client p95 ms | gaps | closes | server CPU % (mean / max) "
     "| server RSS MB (max) | ok |"
 )
 RULE = "|" + "---|" * (HEADER.count("|") - 1)
@@ -397,11 +459,11 @@ RULE = "|" + "---|" * (HEADER.count("|") - 1)
 
 def table_row(step: dict[str, Any]) -> str:
     if step["error"]:
-        return f"| {step['clients']} | error: {step['error']} |" + " |" * 10
+        return f"| {step['topology']} | {step['clients']} | error: {step['error']} |" + " |" * 10
     latency, server = step["latency_ms"], step["server"]
     closes = ", ".join(f"{code} x{n}" for code, n in step["closes"].items()) or "0"
     return (
-        f"| {step['clients']} | {step['total_rate']:.0f} "
+        f"| {step['topology']} | {step['clients']} | {step['total_rate']:.0f} "
         f"| {cell(step['per_client_rate']['mean'])} / {cell(step['per_client_rate']['min'])} "
         f"| {cell(latency['p50'])} | {cell(latency['p95'])} | {cell(latency['p99'])} "
         f"| {cell(step['worst_client_p95_ms'])} | {step['gaps']} | {closes} "
@@ -412,7 +474,7 @@ def table_row(step: dict[str, Any]) -> str:
 
 def find_max_line(found: dict[str, Any]) -> str:
     line = (
-        f"Largest client count with zero gaps and p95 < {MAX_P95_MS:g} ms "
+        f"{found['topology']}: largest client count with zero gaps and p95 < {MAX_P95_MS:g} ms "
         f"(cap {found['cap']}): {cell(found['largest_ok'])}"
     )
     above = (
@@ -434,7 +496,7 @@ def markdown(data: dict[str, Any]) -> str:
         *(table_row(step) for step in data["runs"]),
     ]
     if data["find_max"] is not None:
-        lines += ["", find_max_line(data["find_max"])]
+        lines += ["", *(find_max_line(found) for found in data["find_max"])]
     return "\n".join(lines)
 
 
@@ -453,10 +515,15 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
     settings = StepSettings(args.symbols, args.frequency_ms, args.warmup, duration, args.seed)
     cores = os.cpu_count() or 1
     progress.step(NOTE.format(cores=cores))
-    if args.find_max:
-        steps = find_max(settings, args.cap, progress)
-    else:
-        steps = [run_step(args.clients, settings, progress)]
+    steps: list[dict[str, Any]] = []
+    found = []
+    for topology in args.topologies:
+        if args.find_max:
+            steps_of_topology = find_max(settings, topology, args.cap, progress)
+            found.append(find_max_summary(steps_of_topology, topology, args.cap))
+        else:
+            steps_of_topology = [run_step(args.clients, settings, topology, progress)]
+        steps += steps_of_topology
     return {
         "schema": SCHEMA_VERSION,
         "started_at": started.isoformat(timespec="seconds"),
@@ -473,11 +540,16 @@ def run(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
             "max_p95_ms": MAX_P95_MS,
         },
         "runs": steps,
-        "find_max": find_max_summary(steps, args.cap) if args.find_max else None,
+        "topologies": [topology.name for topology in args.topologies],
+        "find_max": found if args.find_max else None,
     }
 
 
 # ---- command line ------------------------------------------------------------------------
+
+
+def topologies(text: str) -> list[Topology]:
+    return [Topology.parse(name.strip()) for name in text.split(",")]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -501,9 +573,15 @@ def parser() -> argparse.ArgumentParser:
         f"the largest with zero gaps and p95 < {MAX_P95_MS:g} ms",
     )
     cli.add_argument("--cap", type=count, default=DEFAULT_CAP)
+    cli.add_argument(
+        "--topologies",
+        type=topologies,
+        default=[Topology.parse(MEMORY)],
+        help="comma list of memory and redis-N (N processes on one Redis), e.g. "
+        "memory,redis-1,redis-2 (default memory)",
+    )
     cli.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    cli.add_argument("--url", help=argparse.SUPPRESS)
-    cli.add_argument("--origin", help=argparse.SUPPRESS)
+    cli.add_argument("--target", action="append", help=argparse.SUPPRESS)
     cli.add_argument("--result", help=argparse.SUPPRESS)
     return cli
 

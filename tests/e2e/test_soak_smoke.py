@@ -29,7 +29,16 @@ pytestmark = pytest.mark.e2e
 
 SAMPLE = {"t_s", "server_rss_mb", "js_heap_mb", "received"}
 GROWTH = {"samples_after_warmup", "server_rss_pct", "js_heap_pct", "limit_pct", "under_limit"}
-LOAD_TOP = {"schema", "started_at", "machine", "note", "settings", "runs", "find_max"}
+LOAD_TOP = {
+    "schema",
+    "started_at",
+    "machine",
+    "note",
+    "settings",
+    "runs",
+    "topologies",
+    "find_max",
+}
 LOAD_SETTINGS = {
     "clients",
     "symbols",
@@ -41,6 +50,8 @@ LOAD_SETTINGS = {
     "max_p95_ms",
 }
 LOAD_RUN = {
+    "topology",
+    "processes",
     "clients",
     "error",
     "ok",
@@ -119,13 +130,21 @@ def test_soak_minute_has_no_unbounded_growth(tmp_path: Path) -> None:
 @pytest.mark.timeout(LOAD_TIMEOUT_S + 30)
 def test_load_generator_runs(tmp_path: Path) -> None:
     args = ["--clients", str(LOAD_CLIENTS), "--duration", str(LOAD_SECONDS)]
+    args += ["--topologies", "memory,redis-2"]
     done = run_module("bench.load", [*args, "--output", str(tmp_path)], LOAD_TIMEOUT_S)
     assert done.returncode == 0, done.stderr[-STDERR_TAIL_CHARS:]
     data = only_json(tmp_path)
     has_keys(data, LOAD_TOP, "result")
     has_keys(data["settings"], LOAD_SETTINGS, "settings")
     assert data["find_max"] is None
-    (run,) = data["runs"]
+    assert [run["topology"] for run in data["runs"]] == ["memory", "redis-2"]
+    for run in data["runs"]:
+        check_load_run(run)
+    assert "| topology | clients | msgs/s total |" in done.stdout
+    assert "competes with the server for CPU" in done.stdout
+
+
+def check_load_run(run: dict[str, Any]) -> None:
     has_keys(run, LOAD_RUN, "run")
     assert run["error"] is None
     assert isinstance(run["ok"], bool)
@@ -139,5 +158,3 @@ def test_load_generator_runs(tmp_path: Path) -> None:
         has_keys(client["latency_ms"], LATENCY, "client latency_ms")
         assert isinstance(client["received"], int)
         assert is_number(client["rate"])
-    assert "| clients | msgs/s total |" in done.stdout
-    assert "competes with the server for CPU" in done.stdout
