@@ -31,7 +31,7 @@ FIELDS = {
     TRADE: ("type", "symbol", "price", "size", "side", "ts", "seq"),
     BOOK: ("type", "symbol", "bids", "asks", "ts", "seq"),
     SYSTEM: ("type", "cpu_pct", "mem_mb", "msg_rate", "ts", "seq"),
-    CONFIG: ("type", "frequency_ms", "symbols"),
+    CONFIG: ("type", "frequency_ms", "symbols", "market"),
     SNAPSHOT: ("type", "config", "prices", "last", "books", "trades", "system", "seq"),
     ERROR: ("type", "code", "message"),
     GAP: ("type", "first", "last", "reason"),
@@ -61,6 +61,7 @@ MAX_FREQUENCY_MS = 1000
 DEFAULT_FREQUENCY_MS = 50
 CONTROL_FIELDS = (FREQUENCY_MS,)
 RESUME_FROM = "resume_from"  # query parameter of /ws: the last seq a reconnecting client got
+MARKET = "market"  # ...and of the market it got it from: seqs of another market mean nothing
 
 # Error codes a client can branch on; the message says what to do.
 INVALID_JSON = "invalid_json"
@@ -199,5 +200,6 @@ def gap_notice(message: Message) -> str:
     )
 
 
-def config(frequency_ms: int, symbols: list[str]) -> Message:
-    return {"type": CONFIG, FREQUENCY_MS: frequency_ms, "symbols": symbols}
+def config(frequency_ms: int, symbols: list[str], market: str = "") -> Message:
+    """`market` names this run of the market ("" until known); a restarted one has a new name."""
+    return {"type": CONFIG, FREQUENCY_MS: frequency_ms, "symbols": symbols, MARKET: market}

@@ -40,8 +40,10 @@ class Feed:
         publish: Publish,
         frequency_ms: int,
         published: Callable[[], int],
+        market_id: str,
     ) -> None:
         self.market = market
+        self.market_id = market_id
         self.publish = publish
         self.frequency_ms = checked_frequency(frequency_ms)
         self.published = published  # messages delivered so far: the system stream's msg_rate
@@ -50,7 +52,7 @@ class Feed:
         self._changed = asyncio.Event()
 
     def config(self) -> Message:
-        return config(self.frequency_ms, self.market.symbols)
+        return config(self.frequency_ms, self.market.symbols, self.market_id)
 
     async def set_frequency(self, frequency_ms: int) -> None:
         """Change the one shared period and tell every client."""

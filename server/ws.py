@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDiscon
 
 from client.protocol import (
     FREQUENCY_MS,
+    MARKET,
     RATE_LIMITED,
     RESUME_FROM,
     UNAVAILABLE,
@@ -77,14 +78,15 @@ async def _join(websocket: WebSocket, services: Services) -> Subscriber:
     except ControlError as refused:
         services.control_errors[refused.code] += 1
         return hub.subscribe(notice=error(refused.code, refused.message))
-    if resume_from is None:
-        return hub.subscribe()
+    market = websocket.query_params.get(MARKET)
+    if resume_from is None or (market is not None and market != hub.recorder.config[MARKET]):
+        return hub.subscribe()  # a first visit, or a market restarted since: a fresh start
     backlog = await services.broker.replay(resume_from)
     if backlog is not None:
         return hub.subscribe(backlog)
-    reason = f"seq {resume_from + 1} onwards is no longer retained"
     if resume_from > hub.seq:
-        reason = f"this market has not reached seq {resume_from}; it was restarted"
+        return hub.subscribe()  # not this market's seq: it must have been restarted
+    reason = f"seq {resume_from + 1} onwards is no longer retained"
     return hub.subscribe(notice=gap(resume_from + 1, hub.seq, reason))
 
 

@@ -11,6 +11,7 @@ One small interface, one backend per scheme, each imported only when its scheme 
 """
 
 import enum
+import uuid
 from abc import ABC, abstractmethod
 from contextlib import AbstractAsyncContextManager
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from server.settings import Settings
 MEMORY_SCHEMES = ("memory",)
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 SCHEMES = MEMORY_SCHEMES + REDIS_SCHEMES
+MARKET_ID_CHARS = 12
 
 
 class Role(enum.StrEnum):
@@ -51,6 +53,11 @@ class Broker(ABC):
     async def replay(self, after: int) -> list[Entry] | None:
         """The stream after seq `after`, or None when part of it is no longer retained."""
         return self.hub.retained_after(after)
+
+
+def new_market_id() -> str:
+    """A name for a run of the market that no earlier run had."""
+    return uuid.uuid4().hex[:MARKET_ID_CHARS]
 
 
 def check_url(url: str) -> str:

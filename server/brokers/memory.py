@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from client.protocol import Message
-from server.brokers import Broker, Role
+from server.brokers import Broker, Role, new_market_id
 from server.feed import Feed
 from server.hub import Hub
 from server.settings import Settings
@@ -19,7 +19,10 @@ class MemoryBroker(Broker):
         self.role = Role.LEADER
         self.takeovers = 1
         market = Market(list(settings.symbols), settings.seed)
-        self.feed = Feed(market, self._publish, settings.frequency_ms, lambda: hub.published)
+        self.feed = Feed(
+            market, self._publish, settings.frequency_ms, lambda: hub.published, new_market_id()
+        )
+        hub.recorder.record(self.feed.config())
 
     async def _publish(self, messages: list[Message]) -> None:
         for message in messages:

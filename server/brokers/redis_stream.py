@@ -34,7 +34,7 @@ from client.protocol import (
     Message,
     config,
 )
-from server.brokers import Broker, BrokerUnavailableError, Role
+from server.brokers import Broker, BrokerUnavailableError, Role, new_market_id
 from server.feed import Feed
 from server.hub import Entry, Hub, encode, shed_key
 from server.settings import Settings
@@ -55,6 +55,7 @@ BOOKS = PREFIX + "books"
 TRADES = PREFIX + "trades"
 PRICES = PREFIX + "prices:"
 FREQUENCY = PREFIX + "frequency"
+MARKET = PREFIX + "market"
 CONTROL = PREFIX + "control"
 
 LOCK_TTL_S = 2.0
@@ -337,7 +338,9 @@ class RedisBroker(Broker):
             pipe.get(SEQ)
             pipe.get(FREQUENCY)
             pipe.hgetall(LAST)
-            seq_raw, frequency_raw, last = await pipe.execute()
+            pipe.set(MARKET, new_market_id(), nx=True)  # a new name if Redis had none
+            pipe.get(MARKET)
+            seq_raw, frequency_raw, last, _, market_id = await pipe.execute()
         if seq_raw is not None:
             seq = int(seq_raw)
         elif self.hub.seq:
@@ -350,7 +353,9 @@ class RedisBroker(Broker):
         frequency = (
             int(frequency_raw) if frequency_raw else self.hub.recorder.config["frequency_ms"]
         )
-        feed = Feed(market, publisher.publish, frequency, lambda: self.hub.published)
+        feed = Feed(
+            market, publisher.publish, frequency, lambda: self.hub.published, market_id.decode()
+        )
         log.info("leading the market from seq %d", seq)
         await feed.publish([feed.config()])  # the period it runs at, for every client
         return feed

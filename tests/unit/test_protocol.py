@@ -240,8 +240,13 @@ def test_error_message_has_exactly_the_error_fields() -> None:
 
 
 def test_config_message_has_exactly_the_config_fields() -> None:
-    message = protocol.config(50, ["BTC/USD", "ETH/USD"])
-    assert message == {"type": "config", "frequency_ms": 50, "symbols": ["BTC/USD", "ETH/USD"]}
+    message = protocol.config(50, ["BTC/USD", "ETH/USD"], "a1b2c3")
+    assert message == {
+        "type": "config",
+        "frequency_ms": 50,
+        "symbols": ["BTC/USD", "ETH/USD"],
+        "market": "a1b2c3",
+    }
     assert set(message) == set(protocol.FIELDS["config"])
 
 

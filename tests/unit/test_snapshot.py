@@ -107,9 +107,13 @@ def test_latest_system_message_is_kept(recorder: Recorder) -> None:
 
 def test_other_message_types_leave_the_state_unchanged(recorder: Recorder) -> None:
     before = recorder.snapshot(0)
-    recorder.record(protocol.config(50, SYMBOLS))
     recorder.record(protocol.error("wrong_type", "x"))
     assert recorder.snapshot(0) == before
+
+
+def test_a_config_change_is_kept_without_its_seq(recorder: Recorder) -> None:
+    recorder.record({**protocol.config(200, SYMBOLS, "m1"), "seq": 9})
+    assert recorder.snapshot(9)["config"] == protocol.config(200, SYMBOLS, "m1")
 
 
 def test_snapshot_has_exactly_the_protocol_fields_and_the_given_seq_and_config(
