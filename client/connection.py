@@ -1,6 +1,7 @@
 """The WebSocket to the server: one connection at a time, reconnect with backoff and jitter.
 
-The stream resyncs by itself: the server's first frame on every connection is a snapshot.
+A reconnect resumes where the page stopped when the server still holds what it missed;
+otherwise the server starts it afresh with a snapshot (and a gap notice when data was lost).
 """
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
@@ -25,8 +26,10 @@ class Connection:
         url: str,
         on_message: Callable[[str, float, float], None],
         on_state: Callable[[str, int], None],
+        resume_query: Callable[[], str] = lambda: "",
     ) -> None:
         self.url = url
+        self.resume_query = resume_query  # asked on every reconnect: where the page stopped
         self.on_message = on_message
         self.on_state = on_state  # ("open" | "closed", consecutive failures)
         self.failures = 0
@@ -42,7 +45,8 @@ class Connection:
 
     def open(self) -> None:
         self._timer = None
-        socket = runtime.new_websocket(self.url)
+        # Coming back, the server sends only what was missed, not a whole new snapshot.
+        socket = runtime.new_websocket(self.url + (self.resume_query() if self.failures else ""))
         runtime.bridge().listen(socket, self._handles["message"])
         socket.onopen = self._handles["open"]
         socket.onclose = self._handles["close"]

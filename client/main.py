@@ -13,7 +13,7 @@ from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
 from .dom import Frames, PerformancePanel, Toasts, bind_errors, bind_status, hydrate
 from .measure import Measurements
-from .protocol import DEFAULT_WINDOW, SNAPSHOT, WINDOW_SIZES
+from .protocol import DEFAULT_WINDOW, SNAPSHOT, WINDOW_SIZES, resume_query
 from .store import LIVE, OFFLINE, RECONNECTING, STALE, STALE_AFTER_MS, Store
 
 TYPE_CHECKING = False
@@ -64,7 +64,12 @@ class App:
         self.views.append(bind_errors(self.store, self.toasts))
         self.panel = PerformancePanel(self.frames.writes, document, self.report)
         self.frames.after_frame.append(self._after_frame)
-        self.connection = Connection(websocket_url(window), self._on_message, self._on_connection)
+        self.connection = Connection(
+            websocket_url(window),
+            self._on_message,
+            self._on_connection,
+            lambda: resume_query(self.store.last_seq, self.store.market),
+        )
         self.controls = Controls(
             document, self.store, self.connection.send, self.reset, self.switch_engine
         )
@@ -96,8 +101,8 @@ class App:
             return
         if message.get("type") == SNAPSHOT:
             self._resynced()
-        elif self.store.state.peek() == STALE:
-            self.store.state.set(LIVE)
+        elif self.store.state.peek() in (STALE, RECONNECTING, OFFLINE):
+            self.store.state.set(LIVE)  # a resumed stream (no snapshot) or a silence ended
         self.measurements.received(received_ms, message.get("ts"), runtime.since_us(started_us))
 
     def _applied(self, message: Any) -> bool:

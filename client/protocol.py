@@ -178,6 +178,13 @@ def parse_resume(text: "str | None") -> "int | None":
     return int(text)
 
 
+def resume_query(seq: int, market: str) -> str:
+    """The /ws query of a client coming back: where it stopped, and in which run of the market."""
+    if not (seq and market):
+        return ""
+    return "?{}={}&{}={}".format(RESUME_FROM, seq, MARKET, market)
+
+
 def binary_frame_error() -> ControlError:
     return ControlError(
         BINARY_FRAME, "binary frames are not accepted; send JSON text such as " + _EXAMPLE

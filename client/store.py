@@ -16,6 +16,7 @@ from .protocol import (
     ERROR,
     FREQUENCY_MS,
     GAP,
+    MARKET,
     PRICE,
     SNAPSHOT,
     SYSTEM,
@@ -110,6 +111,7 @@ class Store:
         # Bumped by every snapshot: views redraw from scratch instead of incrementally.
         self.epoch = Signal(0)
         self.last_seq = 0
+        self.market = ""  # the run of the market last_seq belongs to
         self.received = 0
         self.gaps = 0
         self.duplicates = 0
@@ -147,6 +149,7 @@ class Store:
             self.system.set(message)
         elif kind == CONFIG:
             self.frequency_ms.set(message[FREQUENCY_MS])
+            self.market = message.get(MARKET, "")
         elif kind == ERROR:
             self.last_error.set(message)
         elif kind == GAP:
@@ -198,6 +201,7 @@ class Store:
 
     def _apply_snapshot(self, snapshot: Message) -> None:
         config = snapshot["config"]
+        self.market = config.get(MARKET, "")
         self.symbols = list(config["symbols"])
         window = self.window.peek()
         self.histories = {s: list(snapshot["prices"].get(s, []))[-window:] for s in self.symbols}

@@ -337,6 +337,7 @@ class Store {
     this.system = null;
     this.epoch = 0;
     this.lastSeq = 0;
+    this.market = ""; // the run of the market lastSeq belongs to
     this.received = 0;
     this.gaps = 0;
     this.duplicates = 0;
@@ -398,6 +399,7 @@ class Store {
         return true;
       case "config":
         this.frequencyMs = message.frequency_ms;
+        this.market = message.market || "";
         if (this.onConfig) this.onConfig(message.frequency_ms);
         return true;
       case "error":
@@ -423,6 +425,7 @@ class Store {
 
   applySnapshot(snapshot) {
     this.symbols = snapshot.config.symbols.slice();
+    this.market = snapshot.config.market || "";
     this.histories = new Map();
     for (const symbol of this.symbols) {
       const history = (snapshot.prices[symbol] || []).slice(-this.window);
@@ -675,7 +678,10 @@ class Engine {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws`);
+    // Coming back, the server sends only what was missed, not a whole new snapshot.
+    const { lastSeq, market } = this.store;
+    const resume = this.failures && lastSeq && market ? `?resume_from=${lastSeq}&market=${market}` : "";
+    const socket = new WebSocket(`${scheme}//${location.host}/ws${resume}`);
     socket.onmessage = this.onMessage;
     socket.onopen = () => { this.failures = 0; };
     socket.onclose = () => {
@@ -712,7 +718,8 @@ class Engine {
       return;
     }
     if (message.type === "snapshot") this.resynced();
-    else if (this.store.state === "stale") this.setState("live");
+    // A resumed stream (no snapshot) or a silence ended.
+    else if (["stale", "reconnecting", "offline"].includes(this.store.state)) this.setState("live");
     this.measurements.received(event.timeStamp, message.ts, (performance.now() - started) * 1000);
   }
 

@@ -94,3 +94,36 @@ def test_a_gap_notice_is_counted_and_shown_to_the_person(
     toast = page.locator('[data-list="toasts"]')
     toast.get_by_text("12 messages were lost (Redis restarted)").wait_for(timeout=STALE_TIMEOUT_MS)
     assert page.evaluate("window.tickscope.metrics().gaps") >= 12
+
+
+def test_a_dropped_connection_resumes_where_it_stopped_without_a_snapshot(
+    page: Page, own_server: RunningServer, engine: str
+) -> None:
+    routes: list[WebSocketRoute] = []
+    first_frames: list[str] = []
+
+    def relay(route: WebSocketRoute) -> None:
+        server = route.connect_to_server()
+        frames: list[str] = []
+
+        def forward(message: str | bytes) -> None:
+            if not frames:
+                first_frames.append(str(message))
+            frames.append("")
+            route.send(message)
+
+        server.on_message(forward)
+        routes.append(route)
+
+    page.route_web_socket("**/ws*", relay)
+    go_live(page, own_server, engine)
+    page.evaluate("window.tickscope.reset()")
+    routes[0].close(code=1012, reason="restarting a proxy")
+    page.wait_for_function("() => document.documentElement.dataset.state !== 'live'")
+    page.wait_for_function(STATE_IS, arg="live", timeout=STALE_TIMEOUT_MS)
+    assert len(routes) == 2
+    assert "resume_from=" in routes[1].url
+    assert "market=" in routes[1].url
+    assert '"type":"config"' in first_frames[1].replace(" ", ""), first_frames[1][:80]
+    page.wait_for_function("() => window.tickscope.metrics().received > 100")
+    assert page.evaluate("window.tickscope.metrics().gaps") == 0
