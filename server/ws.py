@@ -10,9 +10,12 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 from client.protocol import (
+    BACKLOG_MS,
+    BATCH_MS,
     FREQUENCY_MS,
     RATE_LIMITED,
     ControlError,
+    Message,
     binary_frame_error,
     error,
     parse_control,
@@ -66,9 +69,9 @@ async def stream(websocket: WebSocket) -> None:
 async def _send_frames(websocket: WebSocket, subscriber: Subscriber) -> None:
     try:
         while True:
-            for frame in await subscriber.drain():
+            for frame, count in await subscriber.drain_counted():
                 await websocket.send_text(frame)
-                subscriber.sent += 1
+                subscriber.sent += count
             if subscriber.closing:
                 await websocket.close(*subscriber.closing)
                 return
@@ -99,5 +102,16 @@ async def _read_controls(websocket: WebSocket, subscriber: Subscriber, services:
             services.control_errors[refused.code] += 1
             subscriber.reply(error(refused.code, refused.message))
             continue
+        _apply_control(control, subscriber, services)
+        if FREQUENCY_MS in control:
+            log.info("frequency set to %d ms by %s", control[FREQUENCY_MS], websocket.client)
+
+
+def _apply_control(control: Message, subscriber: Subscriber, services: Services) -> None:
+    batching = services.hub.batching
+    if BACKLOG_MS in control:
+        batching.report_backlog(subscriber, control[BACKLOG_MS])
+    if BATCH_MS in control:
+        subscriber.reply(batching.set(subscriber, control[BATCH_MS]))
+    if FREQUENCY_MS in control:
         services.feed.set_frequency(control[FREQUENCY_MS])
-        log.info("frequency set to %d ms by %s", control[FREQUENCY_MS], websocket.client)
