@@ -43,8 +43,9 @@ METRICS: dict[str, tuple[str, ...]] = {
     "render_ms": ("p50", "p95"),
     "fps": ("last", "mean", "min"),
     "ready_ms": (),
+    "batch": (),
 }
-TEXT_METRICS = {"engine", "state"}
+TEXT_METRICS = {"engine", "state", "batch"}
 MACHINE = {"platform", "cpu", "cores", "python", "chromium", "playwright", "date", "code"}
 SETTINGS = {"engines", "loads", "duration_s", "warmup_s", "startup", "startup_runs", "quick"}
 RUN = {
