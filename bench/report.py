@@ -3,6 +3,8 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from bench.high_rate import MIN_HIGH_RATE, MIN_HIGH_RATE_RATIO
+from bench.modes import UNBATCHED
 from bench.targets import JS, PYTHON, RUN_TARGETS, STARTUP_TARGETS, Target
 
 MISSING = "-"
@@ -99,6 +101,7 @@ def table(columns: Sequence[tuple[str, Cell]], rows: Sequence[Mapping[str, Any]]
 def run_columns(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, Cell]]:
     columns: list[tuple[str, Cell]] = [
         ("engine", text("engine")),
+        ("batch", lambda run: str(run.get("mode", UNBATCHED))),
         ("target msgs/s", text("load", "target")),
         ("measured msgs/s", number(0, "measured_rate")),
         ("gaps", text("metrics", "gaps")),
@@ -192,6 +195,30 @@ def comparison_columns(summary: Mapping[str, Any]) -> list[tuple[str, Cell]]:
     ]
 
 
+def high_rate_section(high: Mapping[str, Any]) -> list[str]:
+    """Issue 8: the best mode's highest rate per engine, and batching at the reference load."""
+    rates = ", ".join(
+        f"{name} {rate if rate is not None else 'none'}" for name, rate in high["highest"].items()
+    )
+    best = high["best"]
+    ratio = high.get("ratio")
+    parts = [
+        "",
+        f"High-rate sustainable ({high['criteria']}), per variant: {rates}.",
+        f"Best: {PYTHON} {best[PYTHON]['variant']} {best[PYTHON]['rate']} msgs/s "
+        f"(>= {MIN_HIGH_RATE} {verdict(high.get('python_rate_met'))}); "
+        f"{JS} {best[JS]['variant']} {best[JS]['rate']} msgs/s; ratio "
+        f"{'-' if ratio is None else f'{ratio:.2f}'} "
+        f"(>= {MIN_HIGH_RATE_RATIO:g} {verdict(high.get('ratio_met'))}).",
+    ]
+    for row in high.get("batching_at_reference") or []:
+        parts.append(
+            f"At {row['load']} msgs/s, latency p95 {row['variant']} {row['batched_p95_ms']} ms "
+            f"vs unbatched {row['unbatched_p95_ms']} ms: {verdict(row['met'])}."
+        )
+    return parts
+
+
 def summary_section(summary: Mapping[str, Any]) -> list[str]:
     parts = ["", highest_sustainable(summary)]
     rows = summary.get("comparisons") or []
@@ -199,6 +226,8 @@ def summary_section(summary: Mapping[str, Any]) -> list[str]:
         parts += ["", table(comparison_columns(summary), rows)]
     elif summary.get("comparisons_note"):
         parts += ["", f"Python/JS ratios: {summary['comparisons_note']}."]
+    if summary.get("high_rate"):
+        parts += high_rate_section(summary["high_rate"])
     return parts
 
 
