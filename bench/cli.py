@@ -96,6 +96,9 @@ def parser() -> argparse.ArgumentParser:
             f"{QUICK_LIVE_TIMEOUT_S:g} with --quick)"
         ),
     )
+    cli.add_argument(
+        "--deflate", action="store_true", help="servers offer permessage-deflate (default off)"
+    )
     cli.add_argument("--seed", type=int, help=f"simulator seed (default {defaults.seed})")
     cli.add_argument(
         "--output",
@@ -126,6 +129,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "output": args.output,
     }
     overrides = {name: value for name, value in given.items() if value is not None}
+    if args.deflate:
+        overrides["deflate"] = True
     if args.no_startup:
         overrides["startup"] = False
     return Settings.for_quick(**overrides) if args.quick else Settings(**overrides)

@@ -88,7 +88,7 @@ def measure_load(
 ) -> list[dict[str, Any]]:
     progress.step(f"load {load.describe()}: starting a server")
     try:
-        with start_server(*load.server_args(settings.seed)) as server:
+        with start_server(*load.server_args(settings.seed), *settings.server_args()) as server:
             results = []
             for engine, mode in [(e, m) for e in settings.engines for m in settings.modes]:
                 reason = liveness.skipped(engine)

@@ -35,6 +35,7 @@ class Settings:
     live_timeout_s: float = LIVE_TIMEOUT_S
     output: Path = field(default=RESULTS_DIR)
     quick: bool = False
+    deflate: bool = False  # servers offer permessage-deflate (Chromium always accepts it)
 
     @classmethod
     def for_quick(cls, **overrides: Any) -> "Settings":
@@ -63,4 +64,8 @@ class Settings:
             "seed": self.seed,
             "live_timeout_s": self.live_timeout_s,
             "quick": self.quick,
+            "deflate": self.deflate,
         }
+
+    def server_args(self) -> tuple[str, ...]:
+        return ("--ws-deflate",) if self.deflate else ()

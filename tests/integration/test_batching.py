@@ -4,6 +4,8 @@ import asyncio
 import json
 from typing import Any
 
+from websockets.asyncio.client import connect
+
 from client.protocol import AUTO, BATCH, OUT_OF_RANGE, UNKNOWN_FIELD, WRONG_TYPE
 from server.batching import AUTO_REVIEW_S
 from tests.conftest import RunningServer, start_server
@@ -193,3 +195,15 @@ def test_bad_batch_controls_get_errors(server: RunningServer) -> None:
         assert len(error["message"]) < 200
         if code != UNKNOWN_FIELD:
             assert payload.split('"')[1] in error["message"]
+
+
+def test_permessage_deflate_is_negotiated_only_when_the_server_offers_it() -> None:
+    async def negotiated(server: RunningServer) -> list[str]:
+        async with connect(server.ws_url, origin=server.origin, compression="deflate") as ws:  # type: ignore[arg-type]
+            await ws.recv()
+            return [extension.name for extension in ws.protocol.extensions]
+
+    with start_server("--seed", "3") as server:
+        assert run(negotiated(server)) == []
+    with start_server("--seed", "3", "--ws-deflate") as server:
+        assert run(negotiated(server)) == ["permessage-deflate"]
