@@ -13,6 +13,7 @@ from tests.e2e.test_engines import CHANGE_TIMEOUT_MS, ENGINES, go_live, set_cont
 MODES = ("0", "16", "auto")
 READOUTS = {"0": "off", "16": "16 ms", "auto": "auto · off"}  # auto on an idle stream: off
 SAME_SEQ_TIMEOUT_S = 30.0
+BEHIND_TIMEOUT_MS = 30_000
 READOUT_IS = "(text) => document.querySelector('[data-field=\"batch\"]').textContent === text"
 # The texts a person reads: every card, ladder, the system panel and the newest trades.
 # (Sparkline x coordinates count ticks since the page loaded, so those differ by design.)
@@ -132,3 +133,29 @@ def test_an_unknown_batch_parameter_falls_back_to_off(
     assert page.locator('[data-control="batch"]').input_value() == "0"
     page.goto(f"{fast_server.url}/?engine=js&batch=25")
     assert page.locator('[data-control="batch"]').input_value() == "25"
+
+
+def test_a_page_that_falls_behind_says_so_and_offers_batching(
+    page: Page, fast_server: RunningServer, engine: str
+) -> None:
+    go_live(page, f"{fast_server.url}/?engine={engine}")
+    banner = page.locator('[data-bind="behind"]')
+    assert banner.is_hidden()
+    # A CPU a tenth as fast: 2800 msgs/s one at a time is more than this page can take.
+    session = page.context.new_cdp_session(page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": 10})
+    try:
+        banner.wait_for(state="visible", timeout=BEHIND_TIMEOUT_MS)
+        assert "ms late" in text_of(page, '[data-field="behind-text"]')
+        assert "auto batching" in text_of(page, '[data-field="behind-text"]')
+        assert page.evaluate("window.tickscope.metrics().behind") is True
+        page.locator('[data-control="batch-auto"]').click()
+        assert page.locator('[data-control="batch"]').input_value() == "auto"
+        page.wait_for_function(
+            "() => document.querySelector('[data-field=\"batch\"]').textContent"
+            + ".startsWith('auto · ')",
+            timeout=BEHIND_TIMEOUT_MS,
+        )
+    finally:
+        session.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        session.detach()
