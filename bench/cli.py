@@ -16,6 +16,7 @@ from bench.settings import (
     QUICK_WARMUP_S,
     Settings,
 )
+from client.protocol import AUTO
 
 EPILOG = (
     "Writes <output>/<time>.json and <time>.svg, and <output>/latest.svg. Exits 1 only when a "
@@ -32,6 +33,14 @@ def engines(text: str) -> tuple[str, ...]:
     return names
 
 
+def modes(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    bad = [name for name in names if not (name == AUTO or name.isdigit())]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(f"modes are 0, N (ms) or auto; got {text!r}")
+    return names
+
+
 def loads(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(value) for value in text.split(","))
@@ -43,6 +52,7 @@ def loads(text: str) -> tuple[int, ...]:
 
 
 engines.__name__ = "engines"
+modes.__name__ = "modes"
 loads.__name__ = "loads"
 
 
@@ -53,6 +63,11 @@ def parser() -> argparse.ArgumentParser:
         "--engines",
         type=engines,
         help=f"comma list from {', '.join(ENGINES)} (default {','.join(defaults.engines)})",
+    )
+    cli.add_argument(
+        "--modes",
+        type=modes,
+        help=f"comma list of batch modes, 0|N|auto (default {','.join(defaults.modes)})",
     )
     cli.add_argument(
         "--loads",
@@ -81,6 +96,9 @@ def parser() -> argparse.ArgumentParser:
             f"{QUICK_LIVE_TIMEOUT_S:g} with --quick)"
         ),
     )
+    cli.add_argument(
+        "--deflate", action="store_true", help="servers offer permessage-deflate (default off)"
+    )
     cli.add_argument("--seed", type=int, help=f"simulator seed (default {defaults.seed})")
     cli.add_argument(
         "--output",
@@ -101,6 +119,7 @@ def parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     given: dict[str, Any] = {
         "engines": args.engines,
+        "modes": args.modes,
         "loads": args.loads,
         "duration_s": args.duration,
         "warmup_s": args.warmup,
@@ -110,6 +129,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "output": args.output,
     }
     overrides = {name: value for name, value in given.items() if value is not None}
+    if args.deflate:
+        overrides["deflate"] = True
     if args.no_startup:
         overrides["startup"] = False
     return Settings.for_quick(**overrides) if args.quick else Settings(**overrides)

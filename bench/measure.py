@@ -7,6 +7,7 @@ from playwright.sync_api import Browser
 
 from bench import page as pages
 from bench.loads import Load
+from bench.modes import UNBATCHED, mode_url, variant
 from bench.progress import Progress, ms
 from bench.server import Counters, RunningServer, read_counters
 from bench.settings import Settings
@@ -67,12 +68,22 @@ def finish(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def failed(
-    engine: str, load: Load, error: BaseException | str, *, went_live: bool | None = None
+    engine: str,
+    load: Load,
+    error: BaseException | str,
+    *,
+    went_live: bool | None = None,
+    mode: str = UNBATCHED,
 ) -> dict[str, Any]:
     """A run that did not complete; `went_live` says whether its page got that far, when it
     was opened at all."""
     message = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-    result: dict[str, Any] = {"engine": engine, "load": describe_load(load), "error": message}
+    result: dict[str, Any] = {
+        "engine": engine,
+        "mode": mode,
+        "load": describe_load(load),
+        "error": message,
+    }
     if went_live is not None:
         result["went_live"] = went_live
     return finish(result)
@@ -86,15 +97,17 @@ def measure(
     *,
     settings: Settings,
     progress: Progress,
+    mode: str = UNBATCHED,
 ) -> dict[str, Any]:
-    label = f"{engine} @ {load.target} msgs/s"
+    label = f"{variant(engine, mode)} @ {load.target} msgs/s"
     console = pages.ConsoleLog()
     context = pages.new_context(browser)
     went_live = False
     try:
         page = pages.open_page(context, console)
         progress.step(f"{label}: fresh page, waiting for live")
-        pages.go_live(page, pages.engine_url(server.url, engine), engine, settings.live_timeout_s)
+        url = mode_url(pages.engine_url(server.url, engine), mode)
+        pages.go_live(page, url, engine, settings.live_timeout_s)
         went_live = True
         ready_ms = pages.metrics(page).get("ready_ms")
         progress.step(f"{label}: live after {ms(ready_ms)}; warming up {settings.warmup_s:g} s")
@@ -108,7 +121,7 @@ def measure(
         cdp_bytes = pages.cdp_heap_bytes(context, page)
     except Exception as error:
         progress.step(f"{label}: FAILED {type(error).__name__}: {error}")
-        result = failed(engine, load, error, went_live=went_live)
+        result = failed(engine, load, error, went_live=went_live, mode=mode)
         result["console_errors"] = {"count": console.count, "first": console.first}
         return result
     finally:
@@ -119,6 +132,7 @@ def measure(
     result = finish(
         {
             "engine": engine,
+            "mode": mode,
             "load": describe_load(load),
             "error": None,
             "went_live": True,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from bench.modes import run_variant
 from bench.summary import load_of, number_at
 from bench.targets import DISPLAY_FPS, MAX_SUSTAINABLE_LATENCY_P95_MS, MIN_SUSTAINABLE_FPS_MEAN
 
@@ -164,7 +165,7 @@ def series(runs: Sequence[Mapping[str, Any]], engine: str, panel: Panel) -> list
     """(load, value) for the engine's completed runs, by load."""
     points = []
     for run in runs:
-        if run["engine"] != engine or run.get("error"):
+        if run_variant(run) != engine or run.get("error"):
             continue
         value = number_at(run, panel.path)
         if value is not None:
@@ -272,7 +273,7 @@ def failures(runs: Sequence[Mapping[str, Any]], engine: str) -> list[tuple[int, 
     return sorted(
         (load_of(run), str(run["error"]))
         for run in runs
-        if run["engine"] == engine and run.get("error")
+        if run_variant(run) == engine and run.get("error")
     )
 
 
@@ -347,7 +348,11 @@ def subtitle(data: Mapping[str, Any]) -> str:
 def svg(data: Mapping[str, Any]) -> str:
     runs: Sequence[Mapping[str, Any]] = data.get("runs") or []
     settings = data.get("settings") or {}
-    engines = list(settings.get("engines") or dict.fromkeys(run["engine"] for run in runs))
+    engines = list(
+        settings.get("variants")
+        or settings.get("engines")
+        or dict.fromkeys(run_variant(run) for run in runs)
+    )
     loads = sorted(set(settings.get("loads") or [load_of(run) for run in runs]))
     panel_width = (WIDTH - MARGIN_LEFT - MARGIN_RIGHT - PANEL_GAP * (len(PANELS) - 1)) / len(PANELS)
     height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM

@@ -3,6 +3,8 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from bench.high_rate import MIN_HIGH_RATE, MIN_HIGH_RATE_RATIO
+from bench.modes import UNBATCHED
 from bench.targets import JS, PYTHON, RUN_TARGETS, STARTUP_TARGETS, Target
 
 MISSING = "-"
@@ -99,6 +101,7 @@ def table(columns: Sequence[tuple[str, Cell]], rows: Sequence[Mapping[str, Any]]
 def run_columns(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, Cell]]:
     columns: list[tuple[str, Cell]] = [
         ("engine", text("engine")),
+        ("batch", lambda run: str(run.get("mode", UNBATCHED))),
         ("target msgs/s", text("load", "target")),
         ("measured msgs/s", number(0, "measured_rate")),
         ("gaps", text("metrics", "gaps")),
@@ -192,6 +195,43 @@ def comparison_columns(summary: Mapping[str, Any]) -> list[tuple[str, Cell]]:
     ]
 
 
+def best_text(best: Mapping[str, Any]) -> str:
+    return "none" if best["rate"] is None else f"{best['variant']} {best['rate']} msgs/s"
+
+
+def ms_text(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.1f} ms"
+
+
+def high_rate_section(high: Mapping[str, Any]) -> list[str]:
+    """Issue 8: the best mode's highest rate per engine, and batching at the reference load."""
+    rates = ", ".join(
+        f"{name} {rate if rate is not None else 'none'}" for name, rate in high["highest"].items()
+    )
+    kept = ", ".join(
+        f"{name} {rate if rate is not None else 'none'}"
+        for name, rate in (high.get("keeps_up") or {}).items()
+    )
+    best = high["best"]
+    ratio = high.get("ratio")
+    parts = [
+        "",
+        f"High-rate sustainable (issue 8: {high['criteria']}), per variant: {rates}.",
+        f"Best: {PYTHON} {best_text(best[PYTHON])} (>= {MIN_HIGH_RATE} msgs/s "
+        f"{verdict(high.get('python_rate_met'))}); {JS} {best_text(best[JS])}; ratio "
+        f"{'-' if ratio is None else f'{ratio:.2f}'} "
+        f"(>= {MIN_HIGH_RATE_RATIO:g} {verdict(high.get('ratio_met'))}).",
+        f"Keeps up (no gaps, >= 95 % of the expected rate received, any FPS): {kept}.",
+    ]
+    for row in high.get("batching_at_reference") or []:
+        parts.append(
+            f"At {row['load']} msgs/s, latency p95 {row['variant']} "
+            f"{ms_text(row['batched_p95_ms'])} vs unbatched {ms_text(row['unbatched_p95_ms'])}: "
+            f"{verdict(row['met'])}."
+        )
+    return parts
+
+
 def summary_section(summary: Mapping[str, Any]) -> list[str]:
     parts = ["", highest_sustainable(summary)]
     rows = summary.get("comparisons") or []
@@ -199,6 +239,8 @@ def summary_section(summary: Mapping[str, Any]) -> list[str]:
         parts += ["", table(comparison_columns(summary), rows)]
     elif summary.get("comparisons_note"):
         parts += ["", f"Python/JS ratios: {summary['comparisons_note']}."]
+    if summary.get("high_rate"):
+        parts += high_rate_section(summary["high_rate"])
     return parts
 
 

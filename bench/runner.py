@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from bench.loads import Load, load_for
 from bench.machine import load_average, machine_info
 from bench.measure import failed, measure
+from bench.modes import variant, variants
 from bench.page import launch
 from bench.plot import svg
 from bench.progress import Progress
@@ -87,16 +88,16 @@ def measure_load(
 ) -> list[dict[str, Any]]:
     progress.step(f"load {load.describe()}: starting a server")
     try:
-        with start_server(*load.server_args(settings.seed)) as server:
+        with start_server(*load.server_args(settings.seed), *settings.server_args()) as server:
             results = []
-            for engine in settings.engines:
+            for engine, mode in [(e, m) for e in settings.engines for m in settings.modes]:
                 reason = liveness.skipped(engine)
                 if reason:
-                    progress.step(f"{engine} @ {load.target} msgs/s: {reason}")
-                    results.append(failed(engine, load, reason))
+                    progress.step(f"{variant(engine, mode)} @ {load.target} msgs/s: {reason}")
+                    results.append(failed(engine, load, reason, mode=mode))
                     continue
                 result = measure(
-                    browser, server, engine, load, settings=settings, progress=progress
+                    browser, server, engine, load, settings=settings, progress=progress, mode=mode
                 )
                 liveness.record(result)
                 if result["error"]:
@@ -105,7 +106,11 @@ def measure_load(
             return results
     except RuntimeError as error:  # the server did not start
         progress.step(f"load {load.target}: server FAILED {error}")
-        return [failed(engine, load, str(error)) for engine in settings.engines]
+        return [
+            failed(engine, load, str(error), mode=mode)
+            for engine in settings.engines
+            for mode in settings.modes
+        ]
 
 
 def free_stem(directory: Path, started: datetime) -> Path:
@@ -174,7 +179,7 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         "load_average_at_end": load_average(),
         "startup": startup,
         "runs": runs,
-        "summary": summarize(settings.engines, runs),
+        "summary": summarize(variants(settings.engines, settings.modes), runs),
     }
     path = write(data, free_stem(settings.output, started))
     progress.step(f"wrote {path} and {path.with_suffix('.svg').name} (also {LATEST_PLOT})")

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bench.modes import DEFAULT_MODES, QUICK_MODES, variants
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 ENGINES = ("py", "js", "mpy")  # what `?engine=` accepts once every engine exists
 DEFAULT_ENGINES = ("py", "js")
@@ -23,6 +25,7 @@ QUICK_LIVE_TIMEOUT_S = 30.0  # Pyodide goes live in ~3.5 s here; a dead engine c
 @dataclass(frozen=True)
 class Settings:
     engines: tuple[str, ...] = DEFAULT_ENGINES
+    modes: tuple[str, ...] = DEFAULT_MODES  # batch modes (`?batch=`): a dimension like engines
     loads: tuple[int, ...] = DEFAULT_LOADS
     duration_s: float = DEFAULT_DURATION_S
     warmup_s: float = DEFAULT_WARMUP_S
@@ -32,12 +35,14 @@ class Settings:
     live_timeout_s: float = LIVE_TIMEOUT_S
     output: Path = field(default=RESULTS_DIR)
     quick: bool = False
+    deflate: bool = False  # servers offer permessage-deflate (Chromium always accepts it)
 
     @classmethod
     def for_quick(cls, **overrides: Any) -> "Settings":
         """The short run: two loads, 3 s each after 2 s of warm-up, start-up measured once."""
         quick = cls(
             loads=QUICK_LOADS,
+            modes=QUICK_MODES,
             duration_s=QUICK_DURATION_S,
             warmup_s=QUICK_WARMUP_S,
             startup_runs=DEFAULT_STARTUP_RUNS,
@@ -49,6 +54,8 @@ class Settings:
     def to_json(self) -> dict[str, object]:
         return {
             "engines": list(self.engines),
+            "modes": list(self.modes),
+            "variants": variants(self.engines, self.modes),
             "loads": list(self.loads),
             "duration_s": self.duration_s,
             "warmup_s": self.warmup_s,
@@ -57,4 +64,8 @@ class Settings:
             "seed": self.seed,
             "live_timeout_s": self.live_timeout_s,
             "quick": self.quick,
+            "deflate": self.deflate,
         }
+
+    def server_args(self) -> tuple[str, ...]:
+        return ("--ws-deflate",) if self.deflate else ()

@@ -4,6 +4,8 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bench.high_rate import high_rate_summary
+from bench.modes import run_variant
 from bench.targets import (
     JS,
     NEAREST_LOAD,
@@ -41,7 +43,7 @@ def criteria() -> str:
 
 
 def engine_summary(engine: str, runs: Sequence[Run]) -> dict[str, Any]:
-    mine = [run for run in runs if run["engine"] == engine]
+    mine = [run for run in runs if run_variant(run) == engine]
     sustainable = sorted(load_of(run) for run in mine if run.get("sustainable"))
     completed = [run for run in mine if not run.get("error")]
     return {
@@ -109,7 +111,7 @@ def value_at(runs: Sequence[Run], engine: str, load: int, ratio: Ratio) -> float
         (
             run
             for run in runs
-            if run["engine"] == engine and load_of(run) == load and not run.get("error")
+            if run_variant(run) == engine and load_of(run) == load and not run.get("error")
         ),
         None,
     )
@@ -140,4 +142,5 @@ def summarize(engines: Sequence[str], runs: Sequence[Run]) -> dict[str, Any]:
         "ratios": f"{PYTHON}/{JS}",
         "comparisons": comparisons(runs, per_engine) if compared else [],
         "comparisons_note": None if compared else f"needs both {PYTHON} and {JS} measured",
+        "high_rate": high_rate_summary(engines, runs),
     }

@@ -1,4 +1,4 @@
-"""The page's controls: frequency slider, window select, pause, reset, engine switch.
+"""The page's controls: frequency slider, window select, batching, pause, reset, engine switch.
 
 Each listener is one proxy made at start-up. The slider sends at most one control message per
 THROTTLE_MS while dragged (the last position always goes out), and follows the server's config
@@ -7,9 +7,9 @@ when someone else changes the shared market.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-from . import runtime
+from . import runtime, views
 from .dom import bound
-from .protocol import FREQUENCY_MS
+from .protocol import AUTO, BATCH_MS, FREQUENCY_MS
 from .signals import Effect
 from .store import Store
 
@@ -24,6 +24,11 @@ USER_HOLD_MS = 1000.0  # after a user touches the slider, server echoes do not m
 
 def control(document: Any, name: str) -> Any:
     return bound(document, "data-control", name)
+
+
+def batch_value(text: str) -> Any:
+    """A batch select's value as the control sends it: "auto" or an int of ms."""
+    return AUTO if text == AUTO else int(text)
 
 
 class Controls:
@@ -45,6 +50,11 @@ class Controls:
         self.pause_button = control(document, "pause")
         self.engine_select = control(document, "engine")
         self.reset_button = control(document, "reset")
+        self.batch_select = control(document, "batch")
+        self.batch_readout = bound(document, "data-field", "batch")
+        self.auto_button = control(document, "batch-auto")
+        # What this page asks for on every (re)connection: the server starts each one unbatched.
+        self.batch = batch_value(str(self.batch_select.value))
         self._wanted: int | None = None
         self._sent: int | None = None
         self._last_send_ms = -THROTTLE_MS
@@ -57,13 +67,21 @@ class Controls:
             "reset": runtime.proxy(self._on_reset),
             "engine": runtime.proxy(self._on_engine),
             "flush": runtime.proxy(self._flush_frequency),
+            "batch": runtime.proxy(self._on_batch),
+            "auto": runtime.proxy(self._on_auto),
         }
         self._listen(self.slider, ("input", "change"), "frequency")
         self._listen(self.window_select, ("input", "change"), "window")
         self._listen(self.pause_button, ("click",), "pause")
         self._listen(self.reset_button, ("click",), "reset")
         self._listen(self.engine_select, ("change",), "engine")
-        self.effects = [Effect(self._follow_server), Effect(self._show_paused)]
+        self._listen(self.batch_select, ("change",), "batch")
+        self._listen(self.auto_button, ("click",), "auto")
+        self.effects = [
+            Effect(self._follow_server),
+            Effect(self._show_paused),
+            Effect(self._show_batch),
+        ]
 
     def _listen(self, element: Any, events: tuple[str, ...], handle: str) -> None:
         for event in events:
@@ -97,6 +115,24 @@ class Controls:
             return
         self.slider.value = str(frequency)
         self.readout.textContent = str(frequency) + " ms"
+
+    def ask_batch(self) -> None:
+        """Send the wanted batching (on connecting: nothing to send when it is off)."""
+        self.send({BATCH_MS: self.batch})
+
+    def _on_batch(self, _event: Any) -> None:
+        self.batch = batch_value(str(self.batch_select.value))
+        self.ask_batch()
+
+    def _on_auto(self, _event: Any) -> None:
+        self.batch_select.value = AUTO
+        self._on_batch(None)
+
+    def _show_batch(self) -> None:
+        reply = self.store.batch.get()
+        if reply is not None:
+            text = views.batch_text(reply[BATCH_MS], reply["interval_ms"])
+            self.batch_readout.textContent = text
 
     def _on_window(self, _event: Any) -> None:
         self.store.set_window(int(self.window_select.value))

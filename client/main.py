@@ -13,14 +13,25 @@ from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
 from .dom import Frames, PerformancePanel, Toasts, bind_errors, bind_status, hydrate
 from .measure import Measurements
-from .protocol import DEFAULT_WINDOW, SNAPSHOT, WINDOW_SIZES, resume_query
+from .protocol import (
+    AUTO,
+    BACKLOG_MS,
+    BATCH_MS,
+    DEFAULT_WINDOW,
+    SNAPSHOT,
+    WINDOW_SIZES,
+    resume_query,
+)
+from .signals import batch
 from .store import LIVE, OFFLINE, RECONNECTING, STALE, STALE_AFTER_MS, Store
+from .views import format_stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 SNAPSHOT_ELEMENT = "tickscope-snapshot"
+BACKLOG_REPORT_MS = 1000.0  # how often the page checks (and, on auto, reports) its backlog
 
 
 def query_param(window: Any, name: str) -> str | None:
@@ -73,6 +84,9 @@ class App:
         self.controls = Controls(
             document, self.store, self.connection.send, self.reset, self.switch_engine
         )
+        self.behind_banner = document.querySelector('[data-bind="behind"]')
+        self.behind_text = document.querySelector('[data-field="behind-text"]')
+        self._next_backlog_ms = 0.0
         self._api = {
             "metrics": runtime.proxy(self.metrics),
             "reset": runtime.proxy(self.reset),
@@ -88,7 +102,7 @@ class App:
         self.frames.start()
         self.connection.open()
 
-    # -- the hot path: one call per message ------------------------------------------------------
+    # -- the hot path: one call per frame (a message, or a batch of them) -------------------------
 
     def _on_message(self, text: str, received_ms: float, started_us: float) -> None:
         self.last_message_ms = received_ms
@@ -96,6 +110,12 @@ class App:
             message = json.loads(text)
         except ValueError:
             message = None
+        if isinstance(message, list):
+            stamps: list[int] = []
+            applied = batch(lambda: self._apply_batch(message, stamps))
+            handler_us = runtime.since_us(started_us)
+            self.measurements.received_batch(received_ms, applied, stamps, handler_us)
+            return
         if not isinstance(message, dict) or not self._applied(message):
             self._skipped(message)
             return
@@ -104,6 +124,22 @@ class App:
         elif self.store.state.peek() in (STALE, RECONNECTING, OFFLINE):
             self.store.state.set(LIVE)  # a resumed stream (no snapshot) or a silence ended
         self.measurements.received(received_ms, message.get("ts"), runtime.since_us(started_us))
+
+    def _apply_batch(self, messages: list[Any], stamps: list[int]) -> int:
+        """Every message of a batch frame into the store, in one signals batch so each view
+        runs once; collects the applied messages' server `ts`; returns how many applied."""
+        applied = 0
+        for message in messages:
+            if isinstance(message, dict) and self._applied(message):
+                applied += 1
+                ts = message.get("ts")
+                if ts is not None:
+                    stamps.append(ts)
+            else:
+                self._skipped(message)
+        if applied and self.store.state.peek() == STALE:
+            self.store.state.set(LIVE)
+        return applied
 
     def _applied(self, message: Any) -> bool:
         try:
@@ -136,14 +172,33 @@ class App:
         self.store.state.set(LIVE)
 
     def _on_connection(self, event: str, failures: int) -> None:
+        if event == "open" and self.controls.batch != 0:
+            self.controls.ask_batch()
         if event == "closed":
             self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
 
     def _after_frame(self, now_ms: float) -> None:
         self.panel.refresh(now_ms, self.store.last_seq)
         self.toasts.expire(now_ms)
+        if now_ms >= self._next_backlog_ms:
+            self._next_backlog_ms = now_ms + BACKLOG_REPORT_MS
+            self._check_backlog()
         if self.store.state.peek() == LIVE and now_ms - self.last_message_ms > STALE_AFTER_MS:
             self.store.state.set(STALE)
+
+    def _check_backlog(self) -> None:
+        """Report the backlog to auto; warn on the page while the client falls behind."""
+        measurements = self.measurements
+        backlog = measurements.take_backlog()
+        if backlog is not None and self.controls.batch == AUTO:
+            self.connection.send({BACKLOG_MS: int(max(0.0, backlog))})
+        reply = self.store.batch.peek()
+        measurements.batch = str(reply[BATCH_MS]) if reply is not None else "0"
+        behind = measurements.behind
+        if behind:
+            self.behind_text.textContent = behind_advice(backlog, self.controls.batch)
+        if bool(self.behind_banner.hidden) == behind:
+            self.behind_banner.hidden = not behind
 
     # -- window.tickscope ------------------------------------------------------------------------
 
@@ -176,7 +231,16 @@ class App:
 
     def switch_engine(self, engine: str) -> None:
         window = str(self.store.window.peek())
-        self.window.location.assign("/?engine=" + engine + "&window=" + window)
+        batch_mode = self.controls.batch
+        batched = "" if batch_mode == 0 else "&batch=" + str(batch_mode)
+        self.window.location.assign("/?engine=" + engine + "&window=" + window + batched)
+
+
+def behind_advice(backlog_ms: float | None, batch_mode: object) -> str:
+    late = "Even the newest messages arrive " + format_stat(backlog_ms, 0) + " ms late. "
+    if batch_mode == 0:
+        return late + "Batching lets this page take many messages per call: try auto batching."
+    return late + "It is batched already: a longer tick period (slider) lightens the stream."
 
 
 def start() -> App:

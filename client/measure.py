@@ -6,6 +6,12 @@
 - handler: time spent in the engine's message handler;
 - render: time the engine spends in one animation frame bringing the page up to date;
 - rate: messages received in the last second; FPS: animation frames per second.
+
+A batch frame is one crossing: its messages share one receipt time, and the handler time is
+the whole batch's (handler = time per crossing, one message or one batch).
+
+The backlog is the smallest wire latency seen since it was last taken: if even the freshest
+message arrived late, the page is behind the stream (not merely unlucky with one message).
 """
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
@@ -17,6 +23,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 US_PER_MS = 1000.0
+BEHIND_MS = 250.0  # a backlog above this, in consecutive reports, is falling behind
+BEHIND_REPORTS = 2
 
 
 class Measurements:
@@ -30,13 +38,48 @@ class Measurements:
         self.rate = PerSecond(now_ms)
         self.unpainted: list[float] = []  # receipt times of messages no frame has shown yet
         self.ready_ms: float | None = None
+        self.backlog_ms: float | None = None
+        self.late_reports = 0
+        self.batch = "0"  # the batch mode in force: "0", "N" (ms) or "auto"
 
     def received(self, received_ms: float, ts_us: int | None, handler_us: float) -> None:
         self.unpainted.append(received_ms)
         self.rate.count()
         self.handler.add(handler_us)
         if ts_us is not None:
-            self.wire.add(self.time_origin_ms + received_ms - ts_us / US_PER_MS)
+            self._wire(self.time_origin_ms + received_ms - ts_us / US_PER_MS)
+
+    def received_batch(
+        self, received_ms: float, count: int, stamps_us: list[int], handler_us: float
+    ) -> None:
+        """One batch frame of `count` messages; `stamps_us`: the server `ts` of those that
+        carry one."""
+        self.unpainted.extend([received_ms] * count)
+        self.rate.count(count)
+        self.handler.add(handler_us)
+        if not stamps_us:
+            return
+        arrived = self.time_origin_ms + received_ms
+        self.wire.extend([arrived - ts_us / US_PER_MS for ts_us in stamps_us[:-1]])
+        self._wire(arrived - stamps_us[-1] / US_PER_MS)
+
+    def _wire(self, wire_ms: float) -> None:
+        self.wire.add(wire_ms)
+        if self.backlog_ms is None or wire_ms < self.backlog_ms:
+            self.backlog_ms = wire_ms
+
+    def take_backlog(self) -> float | None:
+        """The backlog since the last call (None: nothing arrived); counts late reports."""
+        backlog, self.backlog_ms = self.backlog_ms, None
+        if backlog is not None and backlog > BEHIND_MS:
+            self.late_reports += 1
+        elif backlog is not None:
+            self.late_reports = 0
+        return backlog
+
+    @property
+    def behind(self) -> bool:
+        return self.late_reports >= BEHIND_REPORTS
 
     def painted(self, paint_ms: float) -> None:
         """The frame applying every unpainted message runs at `paint_ms`."""
@@ -79,4 +122,6 @@ class Measurements:
             "render_ms": {"p50": render["p50"], "p95": render["p95"]},
             "fps": self.fps.summary(),
             "ready_ms": self.ready_ms,
+            "batch": self.batch,
+            "behind": self.behind,
         }

@@ -23,6 +23,7 @@ CONFIG = "config"
 SNAPSHOT = "snapshot"
 ERROR = "error"
 GAP = "gap"  # the server could not deliver seq first..last; a fresh snapshot follows
+BATCH = "batch"  # the server's answer to a batch control: the mode and its current interval
 STREAM_TYPES = (PRICE, TRADE, BOOK, SYSTEM)
 
 # The reference spec's fields, plus our seq.
@@ -35,6 +36,7 @@ FIELDS = {
     SNAPSHOT: ("type", "config", "prices", "last", "books", "trades", "system", "seq"),
     ERROR: ("type", "code", "message"),
     GAP: ("type", "first", "last", "reason"),
+    BATCH: ("type", "batch_ms", "interval_ms"),
 }
 
 # Ranges of the reference spec.
@@ -59,7 +61,16 @@ FREQUENCY_MS = "frequency_ms"
 MIN_FREQUENCY_MS = 10
 MAX_FREQUENCY_MS = 1000
 DEFAULT_FREQUENCY_MS = 50
-CONTROL_FIELDS = (FREQUENCY_MS,)
+# Batching: 0 = one message per frame; N = one frame per N ms holding that interval's messages;
+# "auto" = the server picks 0 to 16 ms by load and by the client's reported backlog.
+BATCH_MS = "batch_ms"
+AUTO = "auto"
+MAX_BATCH_MS = 1000  # a batch older than the slowest tick period shows nothing useful
+INTERVAL_MS = "interval_ms"
+# The client's receive backlog (how late its newest message arrived, in ms): auto's input.
+BACKLOG_MS = "backlog_ms"
+MAX_BACKLOG_MS = 3_600_000
+CONTROL_FIELDS = (FREQUENCY_MS, BATCH_MS, BACKLOG_MS)
 RESUME_FROM = "resume_from"  # query parameter of /ws: the last seq a reconnecting client got
 MARKET = "market"  # ...and of the market it got it from: seqs of another market mean nothing
 
@@ -77,6 +88,8 @@ UNAVAILABLE = "unavailable"  # the market is out of reach (its broker is down); 
 _FREQUENCY_RULE = "an integer number of milliseconds from {} to {}".format(
     MIN_FREQUENCY_MS, MAX_FREQUENCY_MS
 )
+_BATCH_RULE = '0 (off), an integer number of milliseconds up to {}, or "auto"'.format(MAX_BATCH_MS)
+_BACKLOG_RULE = "an integer number of milliseconds from 0 to {}".format(MAX_BACKLOG_MS)
 _EXAMPLE = '{"frequency_ms": 50}'
 _SEQ_DIGITS = 18  # a seq fits in a JS number exactly up to 2^53; this is well below
 _SHOWN_NAME_LIMIT = 40  # characters of an unknown field's (escaped) name quoted back
@@ -116,23 +129,48 @@ def _json_kind(value: object) -> str:
     return "a " + type(value).__name__
 
 
-def _check_frequency(value: object) -> int:
-    # bool is an int subclass in Python; JSON true is not a period.
+def _check_int(name: str, rule: str, value: object, low: int, high: int) -> int:
+    # bool is an int subclass in Python; JSON true is not a number of milliseconds.
     if isinstance(value, bool) or not isinstance(value, int):
         raise ControlError(
-            WRONG_TYPE,
-            "frequency_ms must be {}; got {}".format(_FREQUENCY_RULE, _json_kind(value)),
+            WRONG_TYPE, "{} must be {}; got {}".format(name, rule, _json_kind(value))
         )
-    if not MIN_FREQUENCY_MS <= value <= MAX_FREQUENCY_MS:
+    if not low <= value <= high:
         shown = (
             str(value)
             if len(str(value)) <= 20
             else "a number with {} digits".format(len(str(abs(value))))
         )
-        raise ControlError(
-            OUT_OF_RANGE, "frequency_ms must be {}; got {}".format(_FREQUENCY_RULE, shown)
-        )
+        raise ControlError(OUT_OF_RANGE, "{} must be {}; got {}".format(name, rule, shown))
     return value
+
+
+def _check_frequency(value: object) -> int:
+    return _check_int(FREQUENCY_MS, _FREQUENCY_RULE, value, MIN_FREQUENCY_MS, MAX_FREQUENCY_MS)
+
+
+def _check_batch(value: object) -> object:
+    if value == AUTO:
+        return AUTO
+    if isinstance(value, str):
+        raise ControlError(
+            WRONG_TYPE, "batch_ms must be {}; got the string {}".format(_BATCH_RULE, _quoted(value))
+        )
+    return _check_int(BATCH_MS, _BATCH_RULE, value, 0, MAX_BATCH_MS)
+
+
+def _check_backlog(value: object) -> int:
+    return _check_int(BACKLOG_MS, _BACKLOG_RULE, value, 0, MAX_BACKLOG_MS)
+
+
+_CHECKS = {FREQUENCY_MS: _check_frequency, BATCH_MS: _check_batch, BACKLOG_MS: _check_backlog}
+
+
+def _quoted(name: str) -> str:
+    shown = json.dumps(name)
+    if len(shown) > _SHOWN_NAME_LIMIT:
+        shown = shown[:_SHOWN_NAME_LIMIT] + '…"'
+    return shown
 
 
 def parse_control(text: str) -> Message:
@@ -155,13 +193,14 @@ def parse_control(text: str) -> Message:
         raise ControlError(EMPTY_CONTROL, "the control message is empty; send " + _EXAMPLE)
     unknown = sorted(key for key in data if key not in CONTROL_FIELDS)
     if unknown:
-        shown = json.dumps(unknown[0])
-        if len(shown) > _SHOWN_NAME_LIMIT:
-            shown = shown[:_SHOWN_NAME_LIMIT] + '…"'
         raise ControlError(
-            UNKNOWN_FIELD, "unknown field {}; the only control field is frequency_ms".format(shown)
+            UNKNOWN_FIELD,
+            "unknown field {}; the control fields are {}".format(
+                _quoted(unknown[0]), ", ".join(CONTROL_FIELDS)
+            ),
         )
-    return {FREQUENCY_MS: _check_frequency(data[FREQUENCY_MS])}
+    # Sorted: every field is checked in the same order on every engine (no dict order).
+    return {name: _CHECKS[name](data[name]) for name in sorted(data)}
 
 
 def parse_resume(text: "str | None") -> "int | None":

@@ -10,6 +10,7 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 import math
 
 from .protocol import (
+    BATCH,
     BOOK,
     CONFIG,
     DEFAULT_WINDOW,
@@ -108,6 +109,7 @@ class Store:
         self.trades_version = Signal(0)
         self.system = Signal(None)
         self.last_error = Signal(None)
+        self.batch = Signal(None)  # the server's latest batch reply: mode and interval
         # Bumped by every snapshot: views redraw from scratch instead of incrementally.
         self.epoch = Signal(0)
         self.last_seq = 0
@@ -154,6 +156,8 @@ class Store:
             self.last_error.set(message)
         elif kind == GAP:
             self._apply_gap(message)
+        elif kind == BATCH:
+            self.batch.set(message)
         else:
             self.unknown += 1
             return False

@@ -204,3 +204,14 @@ def system_texts(system: Message) -> tuple[str, str, str]:
         format_volume(system["mem_mb"]),
         format_volume(system["msg_rate"]),
     )
+
+
+def batch_text(setting: object, interval_ms: int | None) -> str:
+    """The batching readout: "off", "16 ms", "auto" (asked, not yet answered), "auto · 8 ms"."""
+    if setting == 0:
+        return "off"
+    if setting == "auto":
+        if interval_ms is None:
+            return "auto"
+        return "auto · " + ("off" if interval_ms == 0 else str(interval_ms) + " ms")
+    return str(setting) + " ms"

@@ -28,6 +28,10 @@ const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 4000;
 const OFFLINE_AFTER_FAILURES = 5;
 const STALE_AFTER_MS = 3000; // three missed system ticks
+const BACKLOG_REPORT_MS = 1000; // how often the page checks (and, on auto, reports) its backlog
+const BEHIND_MS = 250; // a backlog above this, in consecutive reports, is falling behind
+const BEHIND_REPORTS = 2;
+const AUTO = "auto";
 const STATE_LABELS = {
   ssr: "Server snapshot",
   loading: "Connecting…",
@@ -89,6 +93,24 @@ function formatClock(tsUs) {
 
 const depthScale = (size, largest) => (largest <= 0 ? "scaleX(0)" : `scaleX(${Math.min(1, size / largest).toFixed(3)})`);
 const formatStat = (value, decimals) => (value == null ? PLACEHOLDER : formatNumber(value, decimals));
+
+// The batching readout, as client/views.py batch_text.
+function batchText(setting, intervalMs) {
+  if (setting === 0) return "off";
+  if (setting === AUTO) {
+    if (intervalMs == null) return "auto";
+    return `auto \u00b7 ${intervalMs === 0 ? "off" : `${intervalMs} ms`}`;
+  }
+  return `${setting} ms`;
+}
+
+const batchValue = (text) => (text === AUTO ? AUTO : Number(text));
+
+function behindAdvice(backlogMs, batchMode) {
+  const late = `Even the newest messages arrive ${formatStat(backlogMs, 0)} ms late. `;
+  if (batchMode === 0) return late + "Batching lets this page take many messages per call: try auto batching.";
+  return late + "It is batched already: a longer tick period (slider) lightens the stream.";
+}
 
 function escapeHtml(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -250,13 +272,45 @@ class Measurements {
     this.rate = new PerSecond(now);
     this.unpainted = [];
     this.readyMs = null;
+    this.backlogMs = null;
+    this.lateReports = 0;
+    this.batch = "0";
   }
 
   received(receivedMs, tsUs, handlerUs) {
     this.unpainted.push(receivedMs);
     this.rate.count++;
     this.handler.add(handlerUs);
-    if (tsUs != null) this.wire.add(this.timeOrigin + receivedMs - tsUs / 1000);
+    if (tsUs != null) this.addWire(this.timeOrigin + receivedMs - tsUs / 1000);
+  }
+
+  // One batch frame of `count` messages, `stamps` the server ts of those that carry one.
+  receivedBatch(receivedMs, count, stamps, handlerUs) {
+    for (let i = 0; i < count; i++) this.unpainted.push(receivedMs);
+    this.rate.count += count;
+    this.handler.add(handlerUs);
+    if (!stamps.length) return;
+    const arrived = this.timeOrigin + receivedMs;
+    for (let i = 0; i < stamps.length - 1; i++) this.wire.add(arrived - stamps[i] / 1000);
+    this.addWire(arrived - stamps[stamps.length - 1] / 1000);
+  }
+
+  addWire(wireMs) {
+    this.wire.add(wireMs);
+    if (this.backlogMs === null || wireMs < this.backlogMs) this.backlogMs = wireMs;
+  }
+
+  // The smallest wire latency since the last call (null: nothing arrived); counts late reports.
+  takeBacklog() {
+    const backlog = this.backlogMs;
+    this.backlogMs = null;
+    if (backlog !== null && backlog > BEHIND_MS) this.lateReports++;
+    else if (backlog !== null) this.lateReports = 0;
+    return backlog;
+  }
+
+  get behind() {
+    return this.lateReports >= BEHIND_REPORTS;
   }
 
   painted(paintMs) {
@@ -296,6 +350,8 @@ class Measurements {
       render_ms: { p50: render.p50, p95: render.p95 },
       fps: fps.length ? { last: fps[fps.length - 1], mean: fpsSum / fps.length, min: Math.min(...fps) } : { last: null, mean: null, min: null },
       ready_ms: this.readyMs,
+      batch: this.batch,
+      behind: this.behind,
     };
   }
 }
@@ -349,6 +405,8 @@ class Store {
     this.dirtySystem = false;
     this.onConfig = null;
     this.onError = null;
+    this.onBatch = null;
+    this.batch = null; // the server's latest batch reply: mode and interval
   }
 
   apply(message) {
@@ -417,6 +475,10 @@ class Store {
         }
         return true;
       }
+      case "batch":
+        this.batch = message;
+        if (this.onBatch) this.onBatch(message);
+        return true;
       default:
         this.unknown++;
         return false;
@@ -645,6 +707,10 @@ class Engine {
     this.store.dirtySystem = false;
     this.store.onConfig = (frequencyMs) => this.followServer(frequencyMs);
     this.store.onError = (error) => this.toast(`Server: ${error.code}`, error.message);
+    this.store.onBatch = (reply) => { this.batchReadout.textContent = batchText(reply.batch_ms, reply.interval_ms); };
+    this.behindBanner = bound(document, "data-bind", "behind");
+    this.behindText = field(document, "behind-text");
+    this.nextBacklogMs = 0;
     field(document, "engine-label").textContent = "JavaScript";
     this.stateLabel = field(document, "state-label");
     this.loadingText = field(document, "loading-text");
@@ -683,7 +749,11 @@ class Engine {
     const resume = this.failures && lastSeq && market ? `?resume_from=${lastSeq}&market=${market}` : "";
     const socket = new WebSocket(`${scheme}//${location.host}/ws${resume}`);
     socket.onmessage = this.onMessage;
-    socket.onopen = () => { this.failures = 0; };
+    socket.onopen = () => {
+      this.failures = 0;
+      // The server starts every connection unbatched.
+      if (this.batchMode !== 0) this.send({ batch_ms: this.batchMode });
+    };
     socket.onclose = () => {
       this.socket = null;
       if (this.closing) return;
@@ -703,7 +773,7 @@ class Engine {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(payload));
   }
 
-  // The hot path: one call per message.
+  // The hot path: one call per frame (a message, or a batch of them).
   onMessage(event) {
     const started = performance.now();
     this.lastMessageMs = event.timeStamp;
@@ -713,6 +783,12 @@ class Engine {
     } catch {
       // not JSON: skipped below
     }
+    if (Array.isArray(message)) {
+      const stamps = [];
+      const applied = this.applyBatch(message, stamps);
+      this.measurements.receivedBatch(event.timeStamp, applied, stamps, (performance.now() - started) * 1000);
+      return;
+    }
     if (message === null || typeof message !== "object" || Array.isArray(message) || !this.applied(message)) {
       this.skipped(message);
       return;
@@ -721,6 +797,21 @@ class Engine {
     // A resumed stream (no snapshot) or a silence ended.
     else if (["stale", "reconnecting", "offline"].includes(this.store.state)) this.setState("live");
     this.measurements.received(event.timeStamp, message.ts, (performance.now() - started) * 1000);
+  }
+
+  // Every message of a batch frame into the store; the next animation frame renders them once.
+  applyBatch(messages, stamps) {
+    let applied = 0;
+    for (const message of messages) {
+      if (message !== null && typeof message === "object" && !Array.isArray(message) && this.applied(message)) {
+        applied++;
+        if (message.ts != null) stamps.push(message.ts);
+      } else {
+        this.skipped(message);
+      }
+    }
+    if (applied && this.store.state === "stale") this.setState("live");
+    return applied;
   }
 
   applied(message) {
@@ -769,6 +860,10 @@ class Engine {
     this.measurements.frame(now);
     this.refreshPanel(now);
     this.expireToasts(now);
+    if (now >= this.nextBacklogMs) {
+      this.nextBacklogMs = now + BACKLOG_REPORT_MS;
+      this.checkBacklog();
+    }
     if (store.state === "live" && now - this.lastMessageMs > STALE_AFTER_MS) this.setState("stale");
   }
 
@@ -800,6 +895,17 @@ class Engine {
     }
     this.windowHint.show(String(store.window));
     return worked;
+  }
+
+  // Report the backlog to auto; warn on the page while the client falls behind.
+  checkBacklog() {
+    const measurements = this.measurements;
+    const backlog = measurements.takeBacklog();
+    if (backlog !== null && this.batchMode === AUTO) this.send({ backlog_ms: Math.max(0, Math.trunc(backlog)) });
+    measurements.batch = this.store.batch ? String(this.store.batch.batch_ms) : "0";
+    const behind = measurements.behind;
+    if (behind) this.behindText.textContent = behindAdvice(backlog, this.batchMode);
+    if (this.behindBanner.hidden === behind) this.behindBanner.hidden = !behind;
   }
 
   refreshPanel(now) {
@@ -840,6 +946,19 @@ class Engine {
     const windowSelect = bound(document, "data-control", "window");
     const pause = bound(document, "data-control", "pause");
     const engine = bound(document, "data-control", "engine");
+    const batchSelect = bound(document, "data-control", "batch");
+    this.batchReadout = field(document, "batch");
+    // What this page asks for on every (re)connection.
+    this.batchMode = batchValue(batchSelect.value);
+    const onBatch = () => {
+      this.batchMode = batchValue(batchSelect.value);
+      this.send({ batch_ms: this.batchMode });
+    };
+    batchSelect.addEventListener("change", onBatch);
+    bound(document, "data-control", "batch-auto").addEventListener("click", () => {
+      batchSelect.value = AUTO;
+      onBatch();
+    });
     this.slider = slider;
     this.readout = readout;
     this.touchedMs = -USER_HOLD_MS;
@@ -879,7 +998,8 @@ class Engine {
     });
     bound(document, "data-control", "reset").addEventListener("click", () => this.reset());
     engine.addEventListener("change", () => {
-      location.assign(`/?engine=${encodeURIComponent(engine.value)}&window=${this.store.window}`);
+      const batched = this.batchMode === 0 ? "" : `&batch=${this.batchMode}`;
+      location.assign(`/?engine=${encodeURIComponent(engine.value)}&window=${this.store.window}${batched}`);
     });
   }
 

@@ -199,6 +199,12 @@ def parser() -> argparse.ArgumentParser:
         help="seconds a pong may take before the peer is dropped as dead (default %(default)s)",
     )
     cli.add_argument(
+        "--ws-deflate",
+        action="store_true",
+        help="offer permessage-deflate (off by default: it compresses every frame once per "
+        "client, and the benchmark measured it slower on loopback)",
+    )
+    cli.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="(default %(default)s)"
     )
     return cli
@@ -273,8 +279,8 @@ def main(argv: list[str] | None = None) -> None:
         ws_max_size=CONTROL_FRAME_LIMIT,
         ws_ping_interval=settings.ping_interval_s,
         ws_ping_timeout=settings.ping_timeout_s,
-        # Deflate would compress every frame once per client, undoing encode-once fan-out.
-        ws_per_message_deflate=False,
+        # Deflate compresses every frame once per client, undoing encode-once fan-out.
+        ws_per_message_deflate=args.ws_deflate,
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )

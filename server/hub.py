@@ -18,6 +18,7 @@ from typing import NamedTuple
 import orjson
 
 from client.protocol import Message, gap
+from server.batching import Batching
 from server.snapshot import Recorder
 
 DEFAULT_QUEUE_LIMIT = 4096  # frames: about 3 s of the heaviest default stream
@@ -65,15 +66,19 @@ class Subscriber:
         self.sent = 0
         self.queued_bytes = 0
         self.behind_since: float | None = None
-        self._frames: deque[tuple[str | None, str]] = deque()
+        self.batch_interval_ms = 0  # 0: every frame on its own; else its batching group's
+        # (shed key, frame, messages in it): a batch frame carries many messages.
+        self._frames: deque[tuple[str | None, str, int]] = deque()
         self._direct: deque[str] = deque()
         self._ready = asyncio.Event()
         self.closing: tuple[int, str] | None = None  # (code, reason) the writer should close with
         self.evicted = asyncio.Event()  # set when the client was too slow for too long
 
-    def offer(self, frame: str, key: str | None = None) -> None:
-        """Queue a stream frame without ever blocking; shed when over the limits."""
-        self._frames.append((key, frame))
+    def offer(self, frame: str, key: str | None = None, count: int = 1) -> None:
+        """Queue a stream frame of `count` messages without ever blocking; shed when over the
+        limits. Batch frames (count > 1, key None) cannot be conflated: they go whole, oldest
+        first, and every message in them counts as dropped."""
+        self._frames.append((key, frame, count))
         self.queued_bytes += len(frame)
         if len(self._frames) > self.limit or self.queued_bytes > self.byte_limit:
             self._shed()
@@ -90,26 +95,27 @@ class Subscriber:
         if self._over():
             self._keep(lambda key, _index: key != TRADE_KEY)
         while self._over():
-            self._drop(self._frames.popleft()[1])
+            _, frame, count = self._frames.popleft()
+            self._drop(frame, count)
 
     def _newest_per_key(self) -> Callable[[str | None, int], bool]:
         newest: dict[str, int] = {}
-        for index, (key, _) in enumerate(self._frames):
+        for index, (key, _, _) in enumerate(self._frames):
             if key is not None and key != TRADE_KEY:
                 newest[key] = index
         return lambda key, index: key is None or key == TRADE_KEY or newest[key] == index
 
     def _keep(self, wanted: Callable[[str | None, int], bool]) -> None:
-        kept: deque[tuple[str | None, str]] = deque()
-        for index, (key, frame) in enumerate(self._frames):
+        kept: deque[tuple[str | None, str, int]] = deque()
+        for index, (key, frame, count) in enumerate(self._frames):
             if wanted(key, index):
-                kept.append((key, frame))
+                kept.append((key, frame, count))
             else:
-                self._drop(frame)
+                self._drop(frame, count)
         self._frames = kept
 
-    def _drop(self, frame: str) -> None:
-        self.dropped += 1
+    def _drop(self, frame: str, count: int) -> None:
+        self.dropped += count
         self.queued_bytes -= len(frame)
 
     def _over(self) -> bool:
@@ -122,8 +128,8 @@ class Subscriber:
 
     def discard_frames(self) -> None:
         """Forget the queued stream frames: a snapshot replaces them (counted as dropped)."""
-        for _, frame in self._frames:
-            self._drop(frame)
+        for _, frame, count in self._frames:
+            self._drop(frame, count)
         self._frames.clear()
 
     def reply(self, message: Message) -> None:
@@ -143,15 +149,19 @@ class Subscriber:
     @property
     def frames(self) -> list[str]:
         """The queued stream frames, oldest first (for inspection)."""
-        return [frame for _, frame in self._frames]
+        return [frame for _, frame, _ in self._frames]
 
     async def drain(self) -> list[str]:
         """Wait for frames, then take all of them: direct replies first, in order."""
+        return [frame for frame, _ in await self.drain_counted()]
+
+    async def drain_counted(self) -> list[tuple[str, int]]:
+        """As drain, with the number of stream messages in each frame (1 for a direct reply)."""
         while not (self._direct or self._frames or self.closing):
             self._ready.clear()
             await self._ready.wait()
-        frames = list(self._direct)
-        frames.extend(frame for _, frame in self._frames)
+        frames = [(frame, 1) for frame in self._direct]
+        frames.extend((frame, count) for _, frame, count in self._frames)
         self._direct.clear()
         self._frames.clear()
         self.queued_bytes = 0
@@ -175,6 +185,7 @@ class Hub:
         self.published = 0
         self.subscribers: set[Subscriber] = set()
         self.recent: deque[Entry] = deque(maxlen=RECENT_LIMIT)
+        self.batching = Batching()
         self._departed_sent = 0
         self._departed_dropped = 0
         self.emptied = asyncio.Event()  # set while no client is subscribed
@@ -194,7 +205,9 @@ class Hub:
         self.recent.append(Entry(self.seq, frame, key))
         self.published += 1
         for subscriber in self.subscribers:
-            subscriber.offer(frame, key)
+            if not subscriber.batch_interval_ms:
+                subscriber.offer(frame, key)
+        self.batching.collect(frame)
 
     def subscribe(
         self, backlog: list[Entry] | None = None, notice: Message | None = None
@@ -239,6 +252,7 @@ class Hub:
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber in self.subscribers:
+            self.batching.remove(subscriber)
             self.subscribers.discard(subscriber)
             self._departed_sent += subscriber.sent
             self._departed_dropped += subscriber.dropped

@@ -13,8 +13,10 @@ from starlette.templating import Jinja2Templates
 
 from client import views
 from client.protocol import (
+    AUTO,
     BOOK_DEPTH,
     DEFAULT_WINDOW,
+    MAX_BATCH_MS,
     MAX_FREQUENCY_MS,
     MIN_FREQUENCY_MS,
     WINDOW_SIZES,
@@ -26,6 +28,8 @@ from server.settings import ROOT
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
 ENGINES = (("py", "Python · Pyodide"), ("js", "JavaScript"))
 DEFAULT_ENGINE = "py"
+DEFAULT_BATCH = "0"
+BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
 # /compare frames the dashboard from the other loopback host (a cross-origin iframe under
 # COEP require-corp), which needs the page to allow cross-origin embedding.
 EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
@@ -94,6 +98,22 @@ def dashboard_context(
     }
 
 
+def batch_setting(request: Request) -> str:
+    """?batch=0|N|auto: the batching the engine asks for when it connects (else off)."""
+    value = request.query_params.get("batch", DEFAULT_BATCH)
+    if value == AUTO or (value.isdigit() and len(value) <= 4 and int(value) <= MAX_BATCH_MS):
+        return value if value == AUTO else str(int(value))
+    return DEFAULT_BATCH
+
+
+def batch_choices(batch: str) -> list[tuple[str, str]]:
+    """The select's options, with an asked-for interval that is not among them."""
+    choices = list(BATCH_CHOICES)
+    if batch not in dict(choices):
+        choices.insert(1, (batch, batch + " ms"))
+    return choices
+
+
 def choice(request: Request, name: str, allowed: list[str], default: str) -> str:
     """A query parameter from a fixed set; anything else falls back to the default."""
     value = request.query_params.get(name, default)
@@ -109,6 +129,11 @@ async def dashboard(request: Request) -> Response:
     context = dashboard_context(services, engine, window, request.app.state.vendor_urls)
     context["client_archive"] = request.app.state.bundle.url
     context["embedded"] = request.query_params.get("embed") == "1"
+    batch = batch_setting(request)
+    context["batch"] = batch
+    context["batch_choices"] = batch_choices(batch)
+    # Until the server answers, the page says what it will ask for.
+    context["batch_text"] = views.batch_text(batch if batch == AUTO else int(batch), None)
     headers = dict(EMBEDDABLE)
     if engine == "py":
         headers["Content-Security-Policy"] = request.app.state.pyscript_policy

@@ -10,12 +10,15 @@ import logging
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 from client.protocol import (
+    BACKLOG_MS,
+    BATCH_MS,
     FREQUENCY_MS,
     MARKET,
     RATE_LIMITED,
     RESUME_FROM,
     UNAVAILABLE,
     ControlError,
+    Message,
     binary_frame_error,
     error,
     gap,
@@ -93,9 +96,9 @@ async def _join(websocket: WebSocket, services: Services) -> Subscriber:
 async def _send_frames(websocket: WebSocket, subscriber: Subscriber) -> None:
     try:
         while True:
-            for frame in await subscriber.drain():
+            for frame, count in await subscriber.drain_counted():
                 await websocket.send_text(frame)
-                subscriber.sent += 1
+                subscriber.sent += count
             if subscriber.closing:
                 await websocket.close(*subscriber.closing)
                 return
@@ -126,9 +129,19 @@ async def _read_controls(websocket: WebSocket, subscriber: Subscriber, services:
             services.control_errors[refused.code] += 1
             subscriber.reply(error(refused.code, refused.message))
             continue
+        await _apply_control(control, subscriber, services)
+
+
+async def _apply_control(control: Message, subscriber: Subscriber, services: Services) -> None:
+    batching = services.hub.batching
+    if BACKLOG_MS in control:
+        batching.report_backlog(subscriber, control[BACKLOG_MS])
+    if BATCH_MS in control:
+        subscriber.reply(batching.set(subscriber, control[BATCH_MS]))
+    if FREQUENCY_MS in control:
         try:
             await services.broker.set_frequency(control[FREQUENCY_MS])
         except BrokerUnavailableError as unavailable:
             subscriber.reply(error(UNAVAILABLE, f"{unavailable}; try again shortly"))
-            continue
-        log.info("frequency %d ms asked for by %s", control[FREQUENCY_MS], websocket.client)
+            return
+        log.info("frequency %d ms asked for", control[FREQUENCY_MS])

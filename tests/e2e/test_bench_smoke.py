@@ -24,6 +24,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(BENCH_TIMEOUT_S + 30)]
 ENGINES = ["py", "js"]  # the benchmark's default engines, so no --engines below
 RATIOS_MEASURED = {"py", "js"}.issubset(ENGINES)  # the Python/JS ratios need both
 QUICK_LOAD_COUNT = 2
+QUICK_MODES = ["0", "auto"]  # batch modes, a dimension like engines
+VARIANTS = [
+    engine if mode == "0" else f"{engine}+{mode}" for engine in ENGINES for mode in QUICK_MODES
+]
+HIGH_RATE = {"criteria", "highest", "best", "ratio", "batching_at_reference"}
 SVG = "{http://www.w3.org/2000/svg}"
 PANELS = {"latency", "fps"}
 LATEST_PLOT = "latest.svg"
@@ -43,8 +48,9 @@ METRICS: dict[str, tuple[str, ...]] = {
     "render_ms": ("p50", "p95"),
     "fps": ("last", "mean", "min"),
     "ready_ms": (),
+    "batch": (),
 }
-TEXT_METRICS = {"engine", "state"}
+TEXT_METRICS = {"engine", "state", "batch"}
 MACHINE = {"platform", "cpu", "cores", "python", "chromium", "playwright", "date", "code"}
 SETTINGS = {"engines", "loads", "duration_s", "warmup_s", "startup", "startup_runs", "quick"}
 RUN = {
@@ -128,8 +134,10 @@ def test_records_machine_and_settings(result: dict[str, Any]) -> None:
 
 def test_one_complete_run_per_engine_and_load(result: dict[str, Any]) -> None:
     loads = result["settings"]["loads"]
-    measured = sorted((run["engine"], run["load"]["target"]) for run in result["runs"])
-    assert measured == sorted((engine, load) for engine in ENGINES for load in loads)
+    measured = sorted((run["engine"], run["mode"], run["load"]["target"]) for run in result["runs"])
+    assert measured == sorted(
+        (engine, mode, load) for engine in ENGINES for mode in QUICK_MODES for load in loads
+    )
     for run in result["runs"]:
         where = f"{run['engine']} @ {run['load']['target']}"
         assert run["error"] is None, f"{where}: {run['error']}"
@@ -145,6 +153,7 @@ def test_every_run_has_every_metric(result: dict[str, Any]) -> None:
         metrics = run["metrics"]
         has_keys(metrics, set(METRICS), where)
         assert metrics["engine"] == run["engine"]
+        assert metrics["batch"] == run["mode"], "the page runs the batch mode asked for"
         for name, fields in METRICS.items():
             if name in TEXT_METRICS:
                 assert isinstance(metrics[name], str), f"{where}.{name}"
@@ -168,7 +177,9 @@ def test_start_up_cold_and_warm_per_engine(result: dict[str, Any]) -> None:
 
 def test_summary_has_sustainable_rates_and_ratios(result: dict[str, Any]) -> None:
     summary = result["summary"]
-    assert set(summary["engines"]) == set(ENGINES)
+    assert set(summary["engines"]) == set(VARIANTS)
+    has_keys(summary["high_rate"], HIGH_RATE, "summary high_rate")
+    assert set(summary["high_rate"]["highest"]) == set(VARIANTS)
     for engine, entry in summary["engines"].items():
         has_keys(entry, SUMMARY_ENGINE, f"summary {engine}")
         assert entry["highest_sustainable"] is None or is_number(entry["highest_sustainable"])
@@ -185,7 +196,8 @@ def test_summary_has_sustainable_rates_and_ratios(result: dict[str, Any]) -> Non
 
 
 def test_prints_the_tables(bench: Bench, result: dict[str, Any]) -> None:
-    assert "| engine | target msgs/s |" in bench.stdout
+    assert "| engine | batch | target msgs/s |" in bench.stdout
+    assert "High-rate sustainable" in bench.stdout
     assert "Highest sustainable rate" in bench.stdout
     if RATIOS_MEASURED:
         assert "| py / js |" in bench.stdout
@@ -205,4 +217,4 @@ def test_plot_has_a_line_per_engine_per_panel(bench: Bench, result: dict[str, An
     assert set(panels) == PANELS
     for name, group in panels.items():
         lines = [line.get("data-engine", "") for line in group.iter(f"{SVG}polyline")]
-        assert sorted(lines) == sorted(ENGINES), f"panel {name}: {lines}"
+        assert sorted(lines) == sorted(VARIANTS), f"panel {name}: {lines}"

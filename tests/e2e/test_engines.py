@@ -32,6 +32,8 @@ METRIC_KEYS = {
     "handler_us",
     "fps",
     "ready_ms",
+    "batch",
+    "behind",
 }
 
 
@@ -257,6 +259,8 @@ def test_metrics_follow_the_shared_schema(
     assert metrics["latency_ms"]["n"] > 0
     assert metrics["ready_ms"] > 0
     assert metrics["gaps"] == 0
+    assert metrics["batch"] == "0"
+    assert metrics["behind"] is False
     assert page_log.errors == []
     assert page_log.foreign_requests() == []
 

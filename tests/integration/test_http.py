@@ -95,11 +95,22 @@ def test_the_page_has_every_bound_node_of_the_dom_contract(page: str) -> None:
     assert html["data-engine"] == "py"
     assert html["data-state"] == "ssr"
     controls = {e["data-control"]: e for e in elements if "data-control" in e}
-    assert set(controls) == {"frequency", "window", "pause", "reset", "engine"}
+    assert set(controls) == {
+        "frequency",
+        "window",
+        "pause",
+        "reset",
+        "engine",
+        "batch",
+        "batch-auto",
+    }
     assert controls["frequency"]["type"] == "range"
     assert (controls["frequency"]["min"], controls["frequency"]["max"]) == ("10", "1000")
-    windows = [e["value"] for e in elements if e["tag"] == "option" and e["value"].isdigit()]
-    assert windows == ["200", "500", "1000"]
+    numbered = [e["value"] for e in elements if e["tag"] == "option" and e["value"].isdigit()]
+    # The window select's options, then the batching select's (off, 16 ms, 50 ms; then auto).
+    assert numbered == ["200", "500", "1000", "0", "16", "50"]
+    assert "batch" in {e.get("data-field") for e in elements}
+    assert any(e.get("data-bind") == "behind" and "hidden" in e for e in elements)
     books = [e for e in elements if "data-book" in e]
     assert len(books) == 8
     levels = [e for e in elements if "data-level" in e]

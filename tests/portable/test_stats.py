@@ -91,6 +91,8 @@ def test_the_report_has_the_shared_schema():
             "render_ms",
             "fps",
             "ready_ms",
+            "batch",
+            "behind",
         ]
     )
     assert sorted(report["latency_ms"]) == ["mean", "n", "p50", "p95", "p99"]

@@ -1,0 +1,206 @@
+"""Batched frames: one WebSocket frame per interval holding every message of that interval.
+
+Subscribers that asked for the same interval form a group. Each group collects the encoded
+frames the hub fans out and, once per interval, joins them into one JSON array
+("[" + ",".join(frames) + "]"), built once and offered to every member: encoded once per batch
+per distinct batch setting. Messages keep their own seq, so a client sees losses as seq gaps.
+
+`auto` moves a subscriber between a few shared intervals (AUTO_LEVELS_MS): none while the stream
+is light, longer ones as the published rate grows, and one more step while the client reports
+that it is behind (its `backlog_ms`); so auto clients share groups too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from client.protocol import AUTO, BATCH, BATCH_MS, INTERVAL_MS, Message
+
+if TYPE_CHECKING:
+    from server.hub import Subscriber
+
+AUTO_LEVELS_MS = (0, 4, 8, 16)  # 16 ms: one frame per animation frame at 60 Hz
+# Published msgs/s from which auto uses AUTO_LEVELS_MS[i + 1]: below the first, one message a
+# frame is cheap enough; above the last, a frame per animation frame is as few as is useful.
+AUTO_RATE_STEPS = (250.0, 1000.0, 4000.0)
+AUTO_BEHIND_MS = 40.0  # a client reporting a backlog above this gets one more step
+AUTO_HOLD_S = 2.0  # a step taken for a backlog is kept at least this long
+AUTO_REVIEW_S = 0.25  # how often auto reconsiders its intervals
+
+
+def batch_reply(setting: int | str, interval_ms: int) -> Message:
+    """The ack of a batch control, and the news of an auto step: the page shows the mode."""
+    return {"type": BATCH, BATCH_MS: setting, INTERVAL_MS: interval_ms}
+
+
+class Group:
+    """The subscribers on one interval and the frames collected for them since the last flush."""
+
+    def __init__(self, interval_ms: int) -> None:
+        self.interval_ms = interval_ms
+        self.members: set[Subscriber] = set()
+        self.frames: list[str] = []
+        # Members that joined mid-interval: frames before this index reached them another way.
+        self.joined_at: dict[Subscriber, int] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def flush(self) -> None:
+        frames, self.frames = self.frames, []
+        joined_at, self.joined_at = self.joined_at, {}
+        if not frames:
+            return
+        shared = join(frames)
+        for member in self.members:
+            start = joined_at.get(member, 0)
+            if start == 0:
+                member.offer(shared, None, len(frames))
+            elif start < len(frames):
+                member.offer(join(frames[start:]), None, len(frames) - start)
+
+    def pending_for(self, member: Subscriber) -> list[str]:
+        return self.frames[self.joined_at.get(member, 0) :]
+
+    async def run(self) -> None:
+        period = self.interval_ms / 1000.0
+        while True:
+            await asyncio.sleep(period)
+            self.flush()
+
+
+def join(frames: list[str]) -> str:
+    return "[" + ",".join(frames) + "]"
+
+
+class AutoState:
+    """What auto knows of one subscriber: its backlog report and when it last stepped up."""
+
+    def __init__(self) -> None:
+        self.backlog_ms = 0.0
+        self.raised_until = 0.0
+
+
+class Batching:
+    """Every group, keyed by interval; the hub hands it each frame once."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.groups: dict[int, Group] = {}
+        self.settings: dict[Subscriber, int | str] = {}
+        self.auto: dict[Subscriber, AutoState] = {}
+        self.clock = clock
+        self.seen = 0  # frames collected since start: auto's view of the published rate
+        self.rate = 0.0
+        self._rate_mark = (clock(), 0)
+        self._reviewer: asyncio.Task[None] | None = None
+
+    # -- the hot path ------------------------------------------------------------------------
+
+    def collect(self, frame: str) -> None:
+        self.seen += 1
+        for group in self.groups.values():
+            group.frames.append(frame)
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def set(self, subscriber: Subscriber, setting: int | str) -> Message:
+        """Apply a client's batch control; returns the reply to send it."""
+        self.settings[subscriber] = setting
+        if setting == AUTO:
+            self.auto.setdefault(subscriber, AutoState())
+            self._start_reviewer()
+            interval = self._auto_level(subscriber)
+        else:
+            self.auto.pop(subscriber, None)
+            interval = int(setting)
+        self._move(subscriber, interval)
+        return batch_reply(setting, interval)
+
+    def report_backlog(self, subscriber: Subscriber, backlog_ms: int) -> None:
+        state = self.auto.get(subscriber)
+        if state is not None:
+            state.backlog_ms = float(backlog_ms)
+
+    def remove(self, subscriber: Subscriber) -> None:
+        self._leave(subscriber)
+        self.settings.pop(subscriber, None)
+        self.auto.pop(subscriber, None)
+        if not self.auto and self._reviewer is not None:
+            self._reviewer.cancel()
+            self._reviewer = None
+
+    # -- moving between groups ---------------------------------------------------------------
+
+    def _move(self, subscriber: Subscriber, interval: int) -> None:
+        if interval == subscriber.batch_interval_ms:
+            return
+        self._leave(subscriber)
+        subscriber.batch_interval_ms = interval
+        if interval == 0:
+            return
+        group = self.groups.get(interval)
+        if group is None:
+            group = self.groups[interval] = Group(interval)
+            group.task = asyncio.get_running_loop().create_task(group.run())
+        group.members.add(subscriber)
+        if group.frames:
+            group.joined_at[subscriber] = len(group.frames)
+
+    def _leave(self, subscriber: Subscriber) -> None:
+        """Out of its group, with what that group collected for it so far: nothing is lost."""
+        group = self.groups.get(subscriber.batch_interval_ms)
+        subscriber.batch_interval_ms = 0
+        if group is None or subscriber not in group.members:
+            return
+        pending = group.pending_for(subscriber)
+        if pending:
+            subscriber.offer(join(pending), None, len(pending))
+        group.members.discard(subscriber)
+        group.joined_at.pop(subscriber, None)
+        if not group.members:
+            del self.groups[group.interval_ms]
+            if group.task is not None:
+                group.task.cancel()
+
+    # -- auto --------------------------------------------------------------------------------
+
+    def _start_reviewer(self) -> None:
+        if self._reviewer is None:
+            self._rate_mark = (self.clock(), self.seen)
+            self._reviewer = asyncio.get_running_loop().create_task(self._review_forever())
+
+    async def _review_forever(self) -> None:
+        while True:
+            await asyncio.sleep(AUTO_REVIEW_S)
+            self.review()
+
+    def measure_rate(self) -> None:
+        now = self.clock()
+        since, seen = self._rate_mark
+        if now > since:
+            self.rate = (self.seen - seen) / (now - since)
+            self._rate_mark = (now, self.seen)
+
+    def review(self) -> None:
+        """Re-pick every auto subscriber's interval; tell those whose interval changed."""
+        self.measure_rate()
+        for subscriber in list(self.auto):
+            interval = self._auto_level(subscriber)
+            if interval != subscriber.batch_interval_ms:
+                self._move(subscriber, interval)
+                subscriber.reply(batch_reply(AUTO, interval))
+
+    def _auto_level(self, subscriber: Subscriber) -> int:
+        level = sum(1 for step in AUTO_RATE_STEPS if self.rate >= step)
+        state = self.auto[subscriber]
+        now = self.clock()
+        interval = subscriber.batch_interval_ms
+        current = AUTO_LEVELS_MS.index(interval) if interval in AUTO_LEVELS_MS else 0
+        if state.backlog_ms > AUTO_BEHIND_MS and self.rate > 0:
+            state.backlog_ms = 0.0  # one step per report: the next report says if it helped
+            state.raised_until = now + AUTO_HOLD_S
+            level = max(level, current + 1)
+        elif now < state.raised_until:
+            level = max(level, current)
+        return AUTO_LEVELS_MS[min(level, len(AUTO_LEVELS_MS) - 1)]

@@ -1,0 +1,174 @@
+"""Batched frames on the real page: every engine in every mode shows the same market."""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.conftest import RunningServer, start_server
+from tests.e2e.conftest import PageLog, open_context, watch
+from tests.e2e.test_engines import CHANGE_TIMEOUT_MS, ENGINES, go_live, set_control, text_of
+
+MODES = ("0", "16", "auto")
+READOUTS = {"0": "off", "16": "16 ms", "auto": "auto · off"}  # auto on an idle stream: off
+SAME_SEQ_TIMEOUT_S = 30.0
+BEHIND_TIMEOUT_MS = 45_000
+READOUT_IS = "(text) => document.querySelector('[data-field=\"batch\"]').textContent === text"
+# The texts a person reads: every card, ladder, the system panel and the newest trades.
+# (Sparkline x coordinates count ticks since the page loaded, so those differ by design.)
+SHOWN = """
+() => ({
+  seq: document.querySelector('[data-field="seq"]').textContent,
+  texts: [...document.querySelectorAll(
+    '.card [data-field]:not([data-field="sparkline"]), [data-book] [data-field], '
+    + '[data-panel="system"] [data-field], tbody[data-list="trades"] tr'
+  )].map((node) => node.style.transform || node.textContent)
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[RunningServer]:
+    """One tick a second: between ticks every page has the same messages applied."""
+    with start_server("--seed", "11", "--frequency-ms", "1000") as running:
+        yield running
+
+
+def shown_at_one_seq(pages: list[Page]) -> list[dict[str, object]]:
+    """What every page shows, read once they all show the same seq and have painted it (on a
+    busy machine a page may be a frame or a panel refresh behind at any one read)."""
+    deadline = time.monotonic() + SAME_SEQ_TIMEOUT_S
+    while True:
+        # The panel's seq refreshes every 250 ms: wait that out after the last message.
+        time.sleep(0.4)
+        shown = [page.evaluate(SHOWN) for page in pages]
+        settled = len({item["seq"] for item in shown}) == 1
+        if settled and all(item["texts"] == shown[0]["texts"] for item in shown):
+            return shown
+        if time.monotonic() > deadline:
+            return shown
+
+
+def test_every_engine_and_mode_goes_live_and_shows_the_same_values(
+    browser: Browser, slow_server: RunningServer
+) -> None:
+    pages: list[Page] = []
+    logs: list[PageLog] = []
+    contexts = []
+    try:
+        for engine in ENGINES:
+            for mode in MODES:
+                context = open_context(browser)
+                contexts.append(context)
+                log = PageLog()
+                page = watch(context.new_page(), log)
+                go_live(page, f"{slow_server.url}/?engine={engine}&batch={mode}")
+                page.wait_for_function(
+                    READOUT_IS,
+                    arg=READOUTS[mode],
+                    timeout=CHANGE_TIMEOUT_MS * 3,
+                )
+                pages.append(page)
+                logs.append(log)
+        shown = shown_at_one_seq(pages)
+        metrics = [page.evaluate("window.tickscope.metrics()") for page in pages]
+    finally:
+        for context in contexts:
+            context.close()
+    assert len({item["seq"] for item in shown}) == 1, [item["seq"] for item in shown]
+    first = shown[0]["texts"]
+    for item in shown[1:]:
+        assert item["texts"] == first
+    assert [m["batch"] for m in metrics] == list(MODES) * len(ENGINES)
+    assert all(m["gaps"] == 0 for m in metrics)
+    assert all(log.errors == [] for log in logs)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fast_server() -> Iterator[RunningServer]:
+    # 8 symbols every 20 ms: 700 msgs/s, enough for auto to batch, light enough for any mode.
+    with start_server("--seed", "3", "--frequency-ms", "20") as running:
+        yield running
+
+
+@pytest.fixture
+def flood_server() -> Iterator[RunningServer]:
+    # 32 symbols every 10 ms: 5600 msgs/s.
+    with start_server("--seed", "3", "--frequency-ms", "10", "--symbols", "32") as running:
+        yield running
+
+
+def test_switching_batching_on_the_page_loses_nothing(
+    page: Page, page_log: PageLog, fast_server: RunningServer, engine: str
+) -> None:
+    go_live(page, f"{fast_server.url}/?engine={engine}")
+    readout = '[data-field="batch"]'
+    assert text_of(page, readout) == "off"
+    for mode, shown in (("16", "16 ms"), ("auto", "auto · "), ("50", "50 ms"), ("0", "off")):
+        set_control(page, "batch", mode)
+        page.wait_for_function(
+            "(text) => document.querySelector('[data-field=\"batch\"]').textContent"
+            + ".startsWith(text)",
+            arg=shown,
+            timeout=CHANGE_TIMEOUT_MS,
+        )
+        page.wait_for_timeout(1500)
+        if mode == "auto":
+            assert text_of(page, readout) != "auto · off", "auto did not batch 700 msgs/s"
+    metrics = page.evaluate("window.tickscope.metrics()")
+    assert metrics["gaps"] == 0
+    assert metrics["batch"] == "0"
+    assert page_log.errors == []
+
+
+def test_the_batch_setting_survives_an_engine_switch(
+    page: Page, fast_server: RunningServer
+) -> None:
+    go_live(page, f"{fast_server.url}/?engine=js&batch=auto")
+    with page.expect_navigation():
+        set_control(page, "engine", "py")
+    assert page.url.endswith("/?engine=py&window=200&batch=auto")
+    assert page.locator('[data-control="batch"]').input_value() == "auto"
+
+
+def test_an_unknown_batch_parameter_falls_back_to_off(
+    page: Page, fast_server: RunningServer
+) -> None:
+    page.goto(f"{fast_server.url}/?engine=js&batch=fast")
+    assert page.locator('[data-control="batch"]').input_value() == "0"
+    page.goto(f"{fast_server.url}/?engine=js&batch=25")
+    assert page.locator('[data-control="batch"]').input_value() == "25"
+
+
+def test_a_page_that_falls_behind_says_so_and_offers_batching(
+    page: Page, flood_server: RunningServer, engine: str
+) -> None:
+    go_live(page, f"{flood_server.url}/?engine={engine}")
+    # (The server renders the banner hidden: tests/integration/test_http.py.)
+    banner = page.locator('[data-bind="behind"]')
+    # A CPU a quarter as fast: 5600 msgs/s one at a time is more than this page can take.
+    session = page.context.new_cdp_session(page)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    try:
+        banner.wait_for(state="visible", timeout=BEHIND_TIMEOUT_MS)
+        assert "ms late" in text_of(page, '[data-field="behind-text"]')
+        assert "auto batching" in text_of(page, '[data-field="behind-text"]')
+        assert page.evaluate("window.tickscope.metrics().behind") is True
+    finally:
+        session.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        session.detach()
+    # A click as the page receives it (a page this far behind is slow to show hit targets).
+    page.locator('[data-control="batch-auto"]').dispatch_event("click")
+    assert page.locator('[data-control="batch"]').input_value() == "auto"
+    # The server's answer queues behind the backlog the page has yet to read.
+    page.wait_for_function(
+        "() => document.querySelector('[data-field=\"batch\"]').textContent"
+        + ".startsWith('auto · ')",
+        timeout=BEHIND_TIMEOUT_MS,
+    )
