@@ -69,15 +69,12 @@ class App:
             document, self.store, self.connection.send, self.reset, self.switch_engine
         )
         self._api = {
-            "metrics": runtime.proxy(self.metrics),
+            "metrics": runtime.proxy(self.metrics_text),
             "reset": runtime.proxy(self.reset),
             "pagehide": runtime.proxy(self._on_pagehide),
         }
         window.addEventListener("pagehide", self._api["pagehide"])
-        api = runtime.to_js_object({"engine": self.engine})
-        api.metrics = self._api["metrics"]
-        api.reset = self._api["reset"]
-        window.tickscope = api
+        runtime.bridge().expose(self.engine, self._api["metrics"], self._api["reset"])
 
     def start(self) -> None:
         self.frames.start()
@@ -147,8 +144,9 @@ class App:
             self.engine, self.store.state.peek(), self.store.received, self.store.gaps
         )
 
-    def metrics(self) -> Any:
-        return runtime.to_js_object(self.report())
+    def metrics_text(self) -> str:
+        """The report as JSON; bridge.js parses it for `window.tickscope.metrics()`."""
+        return json.dumps(self.report())
 
     def reset(self) -> None:
         self.store.reset_counts()

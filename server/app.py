@@ -33,7 +33,10 @@ def create_app(
                 on_ready()
             yield
 
-    client_bundle = ClientBundle.build(settings.client_dir)
+    bundles = {
+        "py": ClientBundle.build(settings.client_dir),
+        "mpy": ClientBundle.build(settings.client_dir, settings.micropython_shims_dir),
+    }
     vendor_urls = {package.mount: package.url(settings.node_modules) for package in PACKAGES}
     vendor_mounts = [
         Mount(
@@ -49,7 +52,10 @@ def create_app(
             WebSocketRoute("/ws", ws.stream),
             Route("/healthz", metrics.healthz),
             Route("/metrics", metrics.prometheus),
-            Route("/pyscript.json", bundle.config),
+            *[
+                Route(bundle.config_url(engine), bundle.config_endpoint(engine))
+                for engine in bundles
+            ],
             Route("/client-{digest}.zip", bundle.archive),
             Mount("/public", StaticFiles(directory=settings.public_dir)),
             Mount("/client", StaticFiles(directory=settings.client_dir)),
@@ -64,12 +70,16 @@ def create_app(
     )
     app.state.services = services
     app.state.vendor_urls = vendor_urls
-    app.state.bundle = client_bundle
+    app.state.bundles = bundles
     app.state.pyscript_policy = content_security_policy(
         own_origins(settings.host, settings.port), allow_eval=True
     )
-    app.state.pyscript_config = pyscript_config(
-        f"{vendor_urls['pyodide']}/pyodide.mjs", client_bundle
-    )
+    interpreters = {
+        "py": f"{vendor_urls['pyodide']}/pyodide.mjs",
+        "mpy": f"{vendor_urls['micropython']}/micropython.mjs",
+    }
+    app.state.pyscript_configs = {
+        engine: pyscript_config(interpreters[engine], bundles[engine]) for engine in bundles
+    }
     app.state.registry = metrics.registry_for(services)
     return app

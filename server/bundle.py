@@ -2,12 +2,15 @@
 
 The archive's URL carries a hash of its contents, so it is cached forever and a changed client
 can never be served stale. PyScript unpacks it into the interpreter's working directory, where
-`import client` finds it.
+`import client` finds it. Each PyScript engine gets its own archive and config: MicroPython's
+archive also carries, at its root, the shims for the stdlib names MicroPython lacks
+(shims/micropython/), so the very same client package imports there unchanged.
 """
 
 import hashlib
 import io
 import zipfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from starlette.responses import JSONResponse, Response
 from server.vendor import IMMUTABLE
 
 HASH_LENGTH = 12
+# The engines PyScript runs, each with its own config (its interpreter and archive).
+CONFIG_URLS = {"py": "/pyscript.json", "mpy": "/pyscript-mpy.json"}
 BRIDGE_URL = "/public/bridge.js"
 # PyScript plugins the dashboard does not use; each would be another request at start-up.
 UNUSED_PLUGINS = (
@@ -42,11 +47,17 @@ class ClientBundle:
         return f"/client-{self.digest}.zip"
 
     @classmethod
-    def build(cls, package: Path) -> "ClientBundle":
+    def build(cls, package: Path, shims: Path | None = None) -> "ClientBundle":
+        """The package's modules under its name, and `shims`' modules at the archive's root."""
+        members = [
+            (f"{package.name}/{source.name}", source) for source in sorted(package.glob("*.py"))
+        ]
+        if shims is not None:
+            members += [(source.name, source) for source in sorted(shims.glob("*.py"))]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for source in sorted(package.glob("*.py")):
-                info = zipfile.ZipInfo(f"{package.name}/{source.name}", ZIP_EPOCH)
+            for name, source in members:
+                info = zipfile.ZipInfo(name, ZIP_EPOCH)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, source.read_bytes())
         data = buffer.getvalue()
@@ -63,14 +74,25 @@ def pyscript_config(interpreter_url: str, bundle: ClientBundle) -> dict[str, obj
     }
 
 
+def config_url(engine: str) -> str:
+    """Where the page of a PyScript engine ("py" or "mpy") finds its config."""
+    return CONFIG_URLS[engine]
+
+
 async def archive(request: Request) -> Response:
-    bundle: ClientBundle = request.app.state.bundle
-    if request.path_params["digest"] != bundle.digest:
-        return Response("this client archive is not the current one; reload the page", 404)
-    return Response(
-        bundle.archive, media_type="application/zip", headers={"Cache-Control": IMMUTABLE}
-    )
+    bundles: dict[str, ClientBundle] = request.app.state.bundles
+    for bundle in bundles.values():
+        if request.path_params["digest"] == bundle.digest:
+            return Response(
+                bundle.archive, media_type="application/zip", headers={"Cache-Control": IMMUTABLE}
+            )
+    return Response("this client archive is not the current one; reload the page", 404)
 
 
-async def config(request: Request) -> Response:
-    return JSONResponse(request.app.state.pyscript_config, headers={"Cache-Control": "no-cache"})
+def config_endpoint(engine: str) -> Callable[[Request], Awaitable[Response]]:
+    async def config(request: Request) -> Response:
+        return JSONResponse(
+            request.app.state.pyscript_configs[engine], headers={"Cache-Control": "no-cache"}
+        )
+
+    return config
