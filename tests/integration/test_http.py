@@ -1,7 +1,9 @@
 """HTTP routes of a real server: the SSR page, vendor assets, health and metrics."""
 
+import io
 import json
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -174,6 +176,65 @@ def test_client_package_source_is_served_for_the_browser(server: RunningServer) 
     response = httpx.get(server.url + "/client/protocol.py")
     assert response.status_code == 200
     assert response.text == (ROOT / "client" / "protocol.py").read_text()
+
+
+PYSCRIPT_PAGES = [
+    ("py", "/pyscript.json", "pyodide", "pyodide.mjs"),
+    ("mpy", "/pyscript-mpy.json", "micropython", "micropython.mjs"),
+]
+
+
+@pytest.mark.parametrize(("engine", "config", "mount", "interpreter"), PYSCRIPT_PAGES)
+def test_each_python_engine_loads_its_own_pinned_interpreter_and_archive(
+    server: RunningServer, engine: str, config: str, mount: str, interpreter: str
+) -> None:
+    html = httpx.get(f"{server.url}/?engine={engine}").text
+    scripts = [node for node in parse(html) if node["tag"] == "script" and "config" in node]
+    assert [(node["type"], node["config"]) for node in scripts] == [(engine, config)]
+    settings = httpx.get(server.url + config).json()
+    assert re.fullmatch(rf"/vendor/{mount}/[\d.]+/{interpreter}", settings["interpreter"])
+    assert httpx.get(server.url + settings["interpreter"]).status_code == 200
+    [(archive_url, target)] = settings["files"].items()
+    assert target == "./*"
+    assert f'href="{archive_url}"' in html, "the page preloads its archive"
+    response = httpx.get(server.url + archive_url)
+    assert response.headers["cache-control"] == IMMUTABLE
+    names = set(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
+    client = {f"client/{path.name}" for path in (ROOT / "client").glob("*.py")}
+    assert client <= names
+    # MicroPython's archive alone carries the stdlib shims, at its root where imports find them.
+    shims = {path.name for path in (ROOT / "shims" / "micropython").glob("*.py")}
+    assert "__future__.py" in shims
+    assert names - client == (shims if engine == "mpy" else set())
+
+
+def test_the_archives_of_the_two_python_engines_differ_by_url(server: RunningServer) -> None:
+    urls = {
+        next(iter(httpx.get(server.url + config).json()["files"]))
+        for _, config, _, _ in PYSCRIPT_PAGES
+    }
+    assert len(urls) == 2
+    assert httpx.get(server.url + "/client-000000000000.zip").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "engines"),
+    [
+        ("", ["py", "js"]),
+        ("?a=mpy&b=js", ["mpy", "js"]),
+        ("?a=js&b=mpy", ["js", "mpy"]),
+        ("?a=mpy&b=mpy", ["py", "js"]),  # one engine twice compares nothing: the defaults
+        ("?a=lua&b=js", ["py", "js"]),
+    ],
+)
+def test_compare_frames_the_two_engines_asked_for(
+    server: RunningServer, query: str, engines: list[str]
+) -> None:
+    html = httpx.get(server.url + "/compare" + query).text
+    panes = [node for node in parse(html) if node["tag"] == "iframe"]
+    assert [node["data-engine"] for node in panes] == engines
+    pickers = [node for node in parse(html) if node["tag"] == "select"]
+    assert [node["data-compare"] for node in pickers] == ["a", "b"]
 
 
 def test_healthz_reports_status_clients_rate_and_uptime(server: RunningServer) -> None:
