@@ -3,7 +3,14 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bench.targets import JS, PYTHON, RUN_TARGETS, STARTUP_TARGETS, Target
+from bench.targets import (
+    JS,
+    MICROPYTHON_STARTUP_TARGETS,
+    PYTHON,
+    RUN_TARGETS,
+    STARTUP_TARGETS,
+    Target,
+)
 
 MISSING = "-"
 MET = "✓"
@@ -217,6 +224,7 @@ def markdown(data: Mapping[str, Any]) -> str:
             "",
             table(STARTUP_COLUMNS, startup),
             "",
-            f"Targets (issue 4): {legend(STARTUP_TARGETS)}.",
+            f"Targets (issue 4): {legend(STARTUP_TARGETS)}; "
+            f"mpy (issue 9): {legend(MICROPYTHON_STARTUP_TARGETS)}.",
         ]
     return "\n".join(parts) + "\n"
