@@ -17,6 +17,10 @@ from server.services import Services
 from server.settings import Settings
 from server.vendor import PACKAGES, ImmutableFiles, check_installed
 
+# Whether an engine's PyScript config lists the client's files rather than its archive
+# (see server/bundle.py): Pyodide unpacks zips natively, MicroPython's PyScript does not.
+UNPACKED = {"py": False, "mpy": True}
+
 
 def create_app(
     settings: Settings | None = None, on_ready: Callable[[], None] | None = None
@@ -57,6 +61,7 @@ def create_app(
                 for engine in bundles
             ],
             Route("/client-{digest}.zip", bundle.archive),
+            Route("/client-{digest}/{name:path}", bundle.source),
             Mount("/public", StaticFiles(directory=settings.public_dir)),
             Mount("/client", StaticFiles(directory=settings.client_dir)),
             *vendor_mounts,
@@ -79,7 +84,8 @@ def create_app(
         "mpy": f"{vendor_urls['micropython']}/micropython.mjs",
     }
     app.state.pyscript_configs = {
-        engine: pyscript_config(interpreters[engine], bundles[engine]) for engine in bundles
+        engine: pyscript_config(interpreters[engine], bundles[engine], UNPACKED[engine])
+        for engine in bundles
     }
     app.state.registry = metrics.registry_for(services)
     return app

@@ -113,7 +113,9 @@ async def dashboard(request: Request) -> Response:
     context["embedded"] = request.query_params.get("embed") == "1"
     headers = dict(EMBEDDABLE)
     if engine in PYSCRIPT_ENGINES:
-        context["client_archive"] = request.app.state.bundles[engine].url
+        bundle = request.app.state.bundles[engine]
+        unpacked = len(request.app.state.pyscript_configs[engine]["files"]) > 1
+        context["client_files"] = bundle.preloads(unpacked)
         context["pyscript_config"] = config_url(engine)
         headers["Content-Security-Policy"] = request.app.state.pyscript_policy
     return TEMPLATES.TemplateResponse(request, "index.html", context, headers=headers)

@@ -194,27 +194,44 @@ def test_each_python_engine_loads_its_own_pinned_interpreter_and_archive(
     settings = httpx.get(server.url + config).json()
     assert re.fullmatch(rf"/vendor/{mount}/[\d.]+/{interpreter}", settings["interpreter"])
     assert httpx.get(server.url + settings["interpreter"]).status_code == 200
-    [(archive_url, target)] = settings["files"].items()
-    assert target == "./*"
-    assert f'href="{archive_url}"' in html, "the page preloads its archive"
-    response = httpx.get(server.url + archive_url)
-    assert response.headers["cache-control"] == IMMUTABLE
-    names = set(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
+    files = served_files(server, settings["files"], html)
     client = {f"client/{path.name}" for path in (ROOT / "client").glob("*.py")}
-    assert client <= names
-    # MicroPython's archive alone carries the stdlib shims, at its root where imports find them.
+    assert client <= set(files)
+    for name in client:
+        assert files[name] == (ROOT / name).read_bytes()
+    # MicroPython's files alone carry the stdlib shims, at the root where imports find them.
     shims = {path.name for path in (ROOT / "shims" / "micropython").glob("*.py")}
     assert "__future__.py" in shims
-    assert names - client == (shims if engine == "mpy" else set())
+    assert set(files) - client == (shims if engine == "mpy" else set())
 
 
-def test_the_archives_of_the_two_python_engines_differ_by_url(server: RunningServer) -> None:
-    urls = {
+def served_files(server: RunningServer, listed: dict[str, str], html: str) -> dict[str, bytes]:
+    """What PyScript writes into the interpreter's file system: an archive's members, or each
+    file listed on its own; every URL preloaded by the page and cached forever."""
+    files: dict[str, bytes] = {}
+    for url, target in listed.items():
+        assert f'href="{url}"' in html, f"the page preloads {url}"
+        response = httpx.get(server.url + url)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == IMMUTABLE
+        if target == "./*":
+            archive = zipfile.ZipFile(io.BytesIO(response.content))
+            files.update({name: archive.read(name) for name in archive.namelist()})
+        else:
+            files[target.removeprefix("./")] = response.content
+    return files
+
+
+def test_the_client_files_of_the_two_python_engines_differ_by_url(server: RunningServer) -> None:
+    first_files = [
         next(iter(httpx.get(server.url + config).json()["files"]))
         for _, config, _, _ in PYSCRIPT_PAGES
-    }
-    assert len(urls) == 2
+    ]
+    assert len(set(first_files)) == 2
     assert httpx.get(server.url + "/client-000000000000.zip").status_code == 404
+    assert httpx.get(server.url + "/client-000000000000/client/main.py").status_code == 404
+    known = first_files[1].rsplit("/", 1)[0]
+    assert httpx.get(server.url + known + "/client/nothing.py").status_code == 404
 
 
 @pytest.mark.parametrize(
