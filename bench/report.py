@@ -5,7 +5,14 @@ from typing import Any
 
 from bench.high_rate import MIN_HIGH_RATE, MIN_HIGH_RATE_RATIO
 from bench.modes import UNBATCHED
-from bench.targets import JS, PYTHON, RUN_TARGETS, STARTUP_TARGETS, Target
+from bench.targets import (
+    JS,
+    MICROPYTHON_STARTUP_TARGETS,
+    PYTHON,
+    RUN_TARGETS,
+    STARTUP_TARGETS,
+    Target,
+)
 
 MISSING = "-"
 MET = "✓"
@@ -259,6 +266,7 @@ def markdown(data: Mapping[str, Any]) -> str:
             "",
             table(STARTUP_COLUMNS, startup),
             "",
-            f"Targets (issue 4): {legend(STARTUP_TARGETS)}.",
+            f"Targets (issue 4): {legend(STARTUP_TARGETS)}; "
+            f"mpy (issue 9): {legend(MICROPYTHON_STARTUP_TARGETS)}.",
         ]
     return "\n".join(parts) + "\n"

@@ -7,8 +7,8 @@ from typing import Any
 from bench.modes import DEFAULT_MODES, QUICK_MODES, variants
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-ENGINES = ("py", "js", "mpy")  # what `?engine=` accepts once every engine exists
-DEFAULT_ENGINES = ("py", "js")
+ENGINES = ("py", "js", "mpy")  # what `?engine=` accepts
+DEFAULT_ENGINES = ENGINES
 DEFAULT_LOADS = (100, 1000, 5000, 10000)  # msgs/s (issue 5)
 DEFAULT_DURATION_S = 10.0
 DEFAULT_WARMUP_S = 3.0

@@ -18,7 +18,7 @@ from bench import page as pages
 from bench.progress import Progress, ms
 from bench.server import RunningServer
 from bench.settings import Settings
-from bench.targets import STARTUP_TARGETS, check
+from bench.targets import check, startup_targets
 
 MS_PER_S = 1000.0
 PHASES = ("cold", "warm")
@@ -108,5 +108,5 @@ def measure_startup(
         "warm_ms": median_of(runs, "warm"),
         "console_errors": {"count": console.count, "first": console.first},
     }
-    result["targets"] = check(STARTUP_TARGETS, result)
+    result["targets"] = check(startup_targets(engine), result)
     return result

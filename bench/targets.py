@@ -17,6 +17,8 @@ MAX_LATENCY_P95_MS = 16.7  # one frame at 60 Hz
 MIN_FPS_MEAN = 58.0
 MAX_COLD_START_MS = 3000.0
 MAX_WARM_START_MS = 2000.0
+MAX_MPY_COLD_START_MS = 800.0
+MAX_MPY_WARM_START_MS = 300.0
 
 # Issue 5: a load is sustainable with no gaps, latency p95 under a frame and FPS mean >= 55.
 MAX_SUSTAINABLE_LATENCY_P95_MS = 16.7
@@ -77,14 +79,21 @@ RUN_TARGETS = (
     ),
 )
 
-STARTUP_TARGETS = (
-    Target(
-        "cold", f"cold ≤ {MAX_COLD_START_MS:g} ms", ("cold_ms",), operator.le, MAX_COLD_START_MS
-    ),
-    Target(
-        "warm", f"warm ≤ {MAX_WARM_START_MS:g} ms", ("warm_ms",), operator.le, MAX_WARM_START_MS
-    ),
-)
+
+def startup_bounds(cold_ms: float, warm_ms: float) -> tuple[Target, ...]:
+    return (
+        Target("cold", f"cold ≤ {cold_ms:g} ms", ("cold_ms",), operator.le, cold_ms),
+        Target("warm", f"warm ≤ {warm_ms:g} ms", ("warm_ms",), operator.le, warm_ms),
+    )
+
+
+STARTUP_TARGETS = startup_bounds(MAX_COLD_START_MS, MAX_WARM_START_MS)
+# Issue 9: MicroPython's interpreter is ~0.5 MB against Pyodide's ~10 MB.
+MICROPYTHON_STARTUP_TARGETS = startup_bounds(MAX_MPY_COLD_START_MS, MAX_MPY_WARM_START_MS)
+
+
+def startup_targets(engine: str) -> tuple[Target, ...]:
+    return MICROPYTHON_STARTUP_TARGETS if engine == "mpy" else STARTUP_TARGETS
 
 
 SUSTAINABLE = (

@@ -88,15 +88,12 @@ class App:
         self.behind_text = document.querySelector('[data-field="behind-text"]')
         self._next_backlog_ms = 0.0
         self._api = {
-            "metrics": runtime.proxy(self.metrics),
+            "metrics": runtime.proxy(self.metrics_text),
             "reset": runtime.proxy(self.reset),
             "pagehide": runtime.proxy(self._on_pagehide),
         }
         window.addEventListener("pagehide", self._api["pagehide"])
-        api = runtime.to_js_object({"engine": self.engine})
-        api.metrics = self._api["metrics"]
-        api.reset = self._api["reset"]
-        window.tickscope = api
+        runtime.bridge().expose(self.engine, self._api["metrics"], self._api["reset"])
 
     def start(self) -> None:
         self.frames.start()
@@ -207,8 +204,9 @@ class App:
             self.engine, self.store.state.peek(), self.store.received, self.store.gaps
         )
 
-    def metrics(self) -> Any:
-        return runtime.to_js_object(self.report())
+    def metrics_text(self) -> str:
+        """The report as JSON; bridge.js parses it for `window.tickscope.metrics()`."""
+        return json.dumps(self.report())
 
     def reset(self) -> None:
         self.store.reset_counts()

@@ -7,7 +7,6 @@ clear error instead of failing somewhere deep.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-import json
 import time
 
 TYPE_CHECKING = False
@@ -73,20 +72,21 @@ if hasattr(time, "perf_counter"):
     def since_us(start: float) -> float:
         return time.perf_counter() * 1_000_000.0 - start
 
-else:  # MicroPython: wrapping tick counters instead of perf_counter
+else:  # MicroPython: no perf_counter, and in the browser its ticks_us counts whole ms
 
     def stopwatch_us() -> float:
-        return float(time.ticks_us())  # type: ignore[attr-defined]
+        return now_ms() * 1000.0
 
     def since_us(start: float) -> float:
-        return float(time.ticks_diff(time.ticks_us(), int(start)))  # type: ignore[attr-defined]
+        return now_ms() * 1000.0 - start
 
 
 def time_origin_ms() -> float:
     """Unix epoch milliseconds at the performance timeline's zero."""
     if js is None:
         return time.time() * 1000.0 - time.perf_counter() * 1000.0
-    return float(js.performance.timeOrigin)
+    # As text: an integer-valued number above 2^31 would arrive wrapped under MicroPython.
+    return float(str(bridge().timeOrigin()))
 
 
 def proxy(fn: Callable[..., Any]) -> Any:
@@ -115,11 +115,6 @@ def document() -> Any:
 
 def window() -> Any:
     return _browser().window
-
-
-def to_js_object(value: Any) -> Any:
-    """A plain JS object (not a proxy) of JSON-able `value`: the same result on every engine."""
-    return _browser().JSON.parse(json.dumps(value))
 
 
 def request_frame(handle: Any) -> None:

@@ -23,6 +23,12 @@ class Sparkline:
         self.width = width
         self.height = height
         self.points: list[str] = []
+        # Kept alongside the points, so a frame touches only the points that came and went:
+        # under MicroPython joining 200 strings or scanning 200 floats costs ~100 µs each.
+        self.text = ""  # " ".join(self.points)
+        self.values: list[float] = []  # the prices the points show
+        self.low = 0.0  # min(self.values)
+        self.high = 0.0  # max(self.values)
         self.first = 0  # tick index of points[0]
         self.base_index = 0
         self.base_value = 0.0
@@ -34,11 +40,52 @@ class Sparkline:
         self.base_index = first
         self.base_value = history[0]
         self.points = [self._point(first + offset, value) for offset, value in enumerate(history)]
+        self.text = " ".join(self.points)
+        self.values = list(history)
+        self.low = min(history)
+        self.high = max(history)
+
+    def _drop(self, count: int) -> None:
+        """Forget the oldest `count` points."""
+        if count <= 0:
+            return
+        dropped = self.values[:count]
+        cut = count
+        for point in self.points[:count]:
+            cut += len(point)
+        self.text = self.text[cut:]
+        del self.points[:count]
+        del self.values[:count]
+        if not self.values:
+            return
+        # Rescan only for an extreme that left (a trending line drops its low or high often).
+        if min(dropped) <= self.low:
+            self.low = min(self.values)
+        if max(dropped) >= self.high:
+            self.high = max(self.values)
+
+    def _append(self, history: list[float], first: int, fresh: int) -> None:
+        new_values = history[len(history) - fresh :]
+        start = first + len(history) - fresh
+        new_points = [self._point(start + offset, value) for offset, value in enumerate(new_values)]
+        joined = " ".join(new_points)
+        self.text = self.text + " " + joined if self.points else joined
+        low = min(new_values)
+        high = max(new_values)
+        if self.values:
+            low = min(low, self.low)
+            high = max(high, self.high)
+        self.low = low
+        self.high = high
+        self.points.extend(new_points)
+        self.values.extend(new_values)
 
     def update(self, history: list[float], total: int) -> tuple[str, str]:
         """(points, transform) for `history`, the last len(history) of `total` prices so far."""
         if not history:
             self.points = []
+            self.text = ""
+            self.values = []
             return "", ""
         first = total - len(history)
         known_end = self.first + len(self.points)
@@ -51,19 +98,17 @@ class Sparkline:
         ):
             self._rebuild(history, first)
         else:
-            del self.points[: first - self.first]
+            self._drop(first - self.first)
             fresh = total - known_end
             if fresh:
-                for offset in range(len(history) - fresh, len(history)):
-                    self.points.append(self._point(first + offset, history[offset]))
+                self._append(history, first, fresh)
         self.first = first
-        return " ".join(self.points), self._transform(history, first)
+        return self.text, self._transform(len(history), first)
 
-    def _transform(self, history: list[float], first: int) -> str:
+    def _transform(self, count: int, first: int) -> str:
         # The reference: x = i * width / (n - 1); y = height - (v - low) / span * height.
-        count = len(history)
-        low = min(history)
-        span = max(history) - low
+        low = self.low
+        span = self.high - low
         if abs(span) < FLAT_RANGE:
             span = 1.0
         step = self.width / (count - 1) if count > 1 else 0.0

@@ -62,11 +62,19 @@ def _grouped(digits: str) -> str:
     return ",".join(groups)
 
 
+# "%.Nf" per N, built once: MicroPython spends more on building a format than on using it.
+_FIXED = tuple("%." + str(decimals) + "f" for decimals in range(16))
+
+
 def format_number(value: float, decimals: int) -> str:
-    text = ("{:." + str(decimals) + "f}").format(abs(value))
-    whole, _, fraction = text.partition(".")
-    sign = MINUS if value < 0 and float(text) != 0 else ""
-    return sign + _grouped(whole) + ("." + fraction if fraction else "")
+    text = _FIXED[decimals] % abs(value)
+    point = text.find(".")
+    whole = point if point >= 0 else len(text)
+    if whole > 3:  # most numbers shown need no separator: skip the grouping then
+        text = _grouped(text[:whole]) + text[whole:]
+    if value < 0 and text.strip("0.,") != "":
+        return MINUS + text
+    return text
 
 
 def format_price(price: float | None) -> str:

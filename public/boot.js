@@ -1,33 +1,54 @@
-// Shows the Python engine's start-up on the server-rendered page: state, progress, errors.
-// The engine itself takes over the same nodes once it runs.
+// Shows a Python engine's start-up (Pyodide or MicroPython, both run by PyScript) on the
+// server-rendered page: state, progress, errors. The engine itself takes over the same nodes
+// once it runs.
 const root = document.documentElement;
 const text = document.querySelector('[data-field="loading-text"]');
 const fill = document.querySelector('[data-field="loading-progress"]');
 const label = document.querySelector('[data-field="state-label"]');
 
-// PyScript's progress messages, in the order they arrive on a cold start.
-const STEPS = [
-  "Loading Pyodide",
-  "Loading interpreter",
-  "Loaded interpreter",
-  "Loaded Pyodide",
-  "Loading files",
-  "Loaded files",
-];
+// Per engine: PyScript's event prefix, the runtime's name and its progress messages in the
+// order they arrive on a cold start.
+const ENGINES = {
+  py: {
+    prefix: "py",
+    runtime: "Pyodide",
+    steps: [
+      "Loading Pyodide",
+      "Loading interpreter",
+      "Loaded interpreter",
+      "Loaded Pyodide",
+      "Loading files",
+      "Loaded files",
+    ],
+  },
+  mpy: {
+    prefix: "mpy",
+    runtime: "MicroPython",
+    steps: [
+      "Loading MicroPython",
+      "Loading files",
+      "Loaded files",
+      "Loading JS modules",
+      "Loaded JS modules",
+      "Loaded MicroPython",
+    ],
+  },
+};
+const engine = ENGINES[root.dataset.engine] ?? ENGINES.py;
 
 root.dataset.state = "loading";
 label.textContent = "Loading Python…";
-text.textContent = "Loading the Python runtime (Pyodide)…";
+text.textContent = `Loading the Python runtime (${engine.runtime})…`;
 fill.style.width = "5%";
 
-addEventListener("py:progress", ({ detail }) => {
-  const step = STEPS.indexOf(detail);
-  if (step >= 0) fill.style.width = `${Math.round(((step + 1) / (STEPS.length + 1)) * 100)}%`;
+addEventListener(`${engine.prefix}:progress`, ({ detail }) => {
+  const step = engine.steps.indexOf(detail);
+  if (step >= 0) fill.style.width = `${Math.round(((step + 1) / (engine.steps.length + 1)) * 100)}%`;
   const seconds = (performance.now() / 1000).toFixed(1);
   text.textContent = `Loading the Python runtime: ${detail.toLowerCase()}… (${seconds} s)`;
 });
 
-addEventListener("py:ready", () => {
+addEventListener(`${engine.prefix}:ready`, () => {
   fill.style.width = "95%";
   text.textContent = "Python is running; connecting to the market…";
 });

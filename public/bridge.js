@@ -15,6 +15,29 @@ const REPLACE_HTML = 4; // node.innerHTML = value
 
 const targets = [];
 
+/**
+ * Put the engine's API on the window as `window.tickscope`. Python hands over JSON text and
+ * JS parses it: MicroPython's bridge loses a JS object that a Python function returns to JS
+ * whenever its garbage collector runs during the call (the object arrives as undefined).
+ */
+export function expose(engine, metricsText, reset) {
+  window.tickscope = {
+    engine,
+    metrics: () => JSON.parse(metricsText()),
+    reset: () => {
+      reset();
+    },
+  };
+}
+
+/**
+ * performance.timeOrigin as text: it is epoch milliseconds, above 2^31, and MicroPython's
+ * bridge wraps an integer-valued number that large to 32 bits.
+ */
+export function timeOrigin() {
+  return String(performance.timeOrigin);
+}
+
 /** Deliver each message as (text, receipt time on the page's timeline). */
 export function listen(socket, handler) {
   socket.onmessage = (event) => handler(event.data, event.timeStamp);

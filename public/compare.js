@@ -1,8 +1,9 @@
-// /compare: the Python and JS engines side by side on the same feed, with a live table.
+// /compare: two engines (Pyodide, MicroPython or JS; `?a=&b=`) side by side on the same feed,
+// with a live table.
 //
 // Each pane is the ordinary dashboard in an iframe. The two panes are served from two different
 // loopback hosts (127.0.0.1 and localhost): different sites, so Chromium renders them in
-// separate processes, and a busy Python engine cannot take frames from the JS engine.
+// separate processes, and a busy Python engine cannot take frames from the other pane.
 const POLL_MS = 500;
 const ROWS = [
   ["Rate (msg/s)", (m) => m.rate, 0],
@@ -26,14 +27,19 @@ const PLACEHOLDER = "\u2014";
 const { port, protocol, hostname } = location;
 const other = hostname === "localhost" ? "127.0.0.1" : "localhost";
 const windowSize = new URLSearchParams(location.search).get("window") || "200";
-const panes = {
-  py: { frame: document.getElementById("pane-py"), host: hostname, metrics: null },
-  js: { frame: document.getElementById("pane-js"), host: other, metrics: null },
-};
-for (const [engine, pane] of Object.entries(panes)) {
+// The server rendered the chosen engines into the panes; the first is on this page's host.
+const panes = ["a", "b"].map((key, index) => {
+  const frame = document.getElementById(`pane-${key}`);
+  return { key, frame, engine: frame.dataset.engine, host: index === 0 ? hostname : other, metrics: null };
+});
+for (const pane of panes) {
   pane.origin = `${protocol}//${pane.host}:${port}`;
-  pane.frame.src = `${pane.origin}/?engine=${engine}&window=${encodeURIComponent(windowSize)}&embed=1`;
+  pane.frame.src = `${pane.origin}/?engine=${pane.engine}&window=${encodeURIComponent(windowSize)}&embed=1`;
 }
+
+// Picking another engine reloads the comparison with it.
+const picker = document.querySelector('[data-panel="compare-engines"]');
+picker.addEventListener("change", () => picker.requestSubmit());
 
 const body = document.querySelector('[data-list="comparison"]');
 const cells = ROWS.map(([label]) => {
@@ -50,31 +56,30 @@ const cells = ROWS.map(([label]) => {
 const format = (value, decimals) => (value == null ? PLACEHOLDER : value.toFixed(decimals));
 
 function render() {
-  const py = panes.py.metrics;
-  const js = panes.js.metrics;
+  const [a, b] = panes.map((pane) => pane.metrics);
   ROWS.forEach(([, pick, decimals], index) => {
-    const [pyCell, jsCell, ratioCell] = cells[index];
-    const a = py ? pick(py) : null;
-    const b = js ? pick(js) : null;
-    pyCell.textContent = format(a, decimals);
-    jsCell.textContent = format(b, decimals);
-    ratioCell.textContent = a != null && b ? `${(a / b).toFixed(2)}×` : PLACEHOLDER;
+    const [aCell, bCell, ratioCell] = cells[index];
+    const x = a ? pick(a) : null;
+    const y = b ? pick(b) : null;
+    aCell.textContent = format(x, decimals);
+    bCell.textContent = format(y, decimals);
+    ratioCell.textContent = x != null && y ? `${(x / y).toFixed(2)}×` : PLACEHOLDER;
   });
-  for (const [engine, pane] of Object.entries(panes)) {
-    document.querySelector(`[data-field="state-${engine}"]`).textContent = pane.metrics ? pane.metrics.state : "loading";
+  for (const pane of panes) {
+    document.querySelector(`[data-field="state-${pane.key}"]`).textContent = pane.metrics ? pane.metrics.state : "loading";
   }
 }
 
 addEventListener("message", (event) => {
-  const pane = Object.values(panes).find((candidate) => candidate.origin === event.origin);
+  const pane = panes.find((candidate) => candidate.origin === event.origin);
   if (!pane || !event.data || event.data.type !== "tickscope:metrics") return;
   pane.metrics = event.data.metrics;
   render();
 });
 
 setInterval(() => {
-  for (const pane of Object.values(panes)) pane.frame.contentWindow?.postMessage("tickscope:metrics", pane.origin);
+  for (const pane of panes) pane.frame.contentWindow?.postMessage("tickscope:metrics", pane.origin);
 }, POLL_MS);
 
-// For tests and scripts: the latest metrics of both panes.
-window.tickscopeCompare = () => ({ py: panes.py.metrics, js: panes.js.metrics });
+// For tests and scripts: the latest metrics of both panes, by engine.
+window.tickscopeCompare = () => Object.fromEntries(panes.map((pane) => [pane.engine, pane.metrics]));

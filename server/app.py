@@ -17,6 +17,10 @@ from server.services import Services
 from server.settings import Settings
 from server.vendor import PACKAGES, ImmutableFiles, check_installed
 
+# Whether an engine's PyScript config lists the client's files rather than its archive
+# (see server/bundle.py): Pyodide unpacks zips natively, MicroPython's PyScript does not.
+UNPACKED = {"py": False, "mpy": True}
+
 
 def create_app(
     settings: Settings | None = None, on_ready: Callable[[], None] | None = None
@@ -33,7 +37,10 @@ def create_app(
                 on_ready()
             yield
 
-    client_bundle = ClientBundle.build(settings.client_dir)
+    bundles = {
+        "py": ClientBundle.build(settings.client_dir),
+        "mpy": ClientBundle.build(settings.client_dir, settings.micropython_shims_dir),
+    }
     vendor_urls = {package.mount: package.url(settings.node_modules) for package in PACKAGES}
     vendor_mounts = [
         Mount(
@@ -49,8 +56,12 @@ def create_app(
             WebSocketRoute("/ws", ws.stream),
             Route("/healthz", metrics.healthz),
             Route("/metrics", metrics.prometheus),
-            Route("/pyscript.json", bundle.config),
+            *[
+                Route(bundle.config_url(engine), bundle.config_endpoint(engine))
+                for engine in bundles
+            ],
             Route("/client-{digest}.zip", bundle.archive),
+            Route("/client-{digest}/{name:path}", bundle.source),
             Mount("/public", StaticFiles(directory=settings.public_dir)),
             Mount("/client", StaticFiles(directory=settings.client_dir)),
             *vendor_mounts,
@@ -64,12 +75,17 @@ def create_app(
     )
     app.state.services = services
     app.state.vendor_urls = vendor_urls
-    app.state.bundle = client_bundle
+    app.state.bundles = bundles
     app.state.pyscript_policy = content_security_policy(
         own_origins(settings.host, settings.port), allow_eval=True
     )
-    app.state.pyscript_config = pyscript_config(
-        f"{vendor_urls['pyodide']}/pyodide.mjs", client_bundle
-    )
+    interpreters = {
+        "py": f"{vendor_urls['pyodide']}/pyodide.mjs",
+        "mpy": f"{vendor_urls['micropython']}/micropython.mjs",
+    }
+    app.state.pyscript_configs = {
+        engine: pyscript_config(interpreters[engine], bundles[engine], UNPACKED[engine])
+        for engine in bundles
+    }
     app.state.registry = metrics.registry_for(services)
     return app

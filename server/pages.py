@@ -22,14 +22,17 @@ from client.protocol import (
     WINDOW_SIZES,
     Message,
 )
+from server.bundle import config_url
 from server.services import Services
 from server.settings import ROOT
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
-ENGINES = (("py", "Python · Pyodide"), ("js", "JavaScript"))
+ENGINES = (("py", "Python · Pyodide"), ("mpy", "Python · MicroPython"), ("js", "JavaScript"))
 DEFAULT_ENGINE = "py"
 DEFAULT_BATCH = "0"
 BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
+# The engines PyScript runs: their pages load PyScript with the engine's own config.
+PYSCRIPT_ENGINES = ("py", "mpy")
 # /compare frames the dashboard from the other loopback host (a cross-origin iframe under
 # COEP require-corp), which needs the page to allow cross-origin embedding.
 EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
@@ -127,7 +130,6 @@ async def dashboard(request: Request) -> Response:
         choice(request, "window", [str(size) for size in WINDOW_SIZES], str(DEFAULT_WINDOW))
     )
     context = dashboard_context(services, engine, window, request.app.state.vendor_urls)
-    context["client_archive"] = request.app.state.bundle.url
     context["embedded"] = request.query_params.get("embed") == "1"
     batch = batch_setting(request)
     context["batch"] = batch
@@ -135,11 +137,33 @@ async def dashboard(request: Request) -> Response:
     # Until the server answers, the page says what it will ask for.
     context["batch_text"] = views.batch_text(batch if batch == AUTO else int(batch), None)
     headers = dict(EMBEDDABLE)
-    if engine == "py":
+    if engine in PYSCRIPT_ENGINES:
+        bundle = request.app.state.bundles[engine]
+        unpacked = len(request.app.state.pyscript_configs[engine]["files"]) > 1
+        context["client_files"] = bundle.preloads(unpacked)
+        context["pyscript_config"] = config_url(engine)
         headers["Content-Security-Policy"] = request.app.state.pyscript_policy
     return TEMPLATES.TemplateResponse(request, "index.html", context, headers=headers)
 
 
+COMPARED = (("a", "Left", "py"), ("b", "Right", "js"))  # query key, side, default engine
+
+
+def compared_engines(request: Request) -> tuple[str, str]:
+    """The two engines `?a=&b=` asks for; two different ones, else the defaults."""
+    keys = [key for key, _ in ENGINES]
+    chosen = tuple(choice(request, key, keys, default) for key, _, default in COMPARED)
+    if chosen[0] == chosen[1]:
+        return COMPARED[0][2], COMPARED[1][2]
+    return chosen[0], chosen[1]
+
+
 async def compare(request: Request) -> Response:
-    """Both engines side by side; each pane is the dashboard above, on its own loopback host."""
-    return TEMPLATES.TemplateResponse(request, "compare.html", {})
+    """Two engines side by side; each pane is the dashboard above, on its own loopback host
+    (two hosts, so two processes: a third pane would share a main thread with one of them)."""
+    labels = dict(ENGINES)
+    panes = [
+        {"key": key, "side": side, "engine": engine, "label": labels[engine]}
+        for (key, side, _), engine in zip(COMPARED, compared_engines(request), strict=True)
+    ]
+    return TEMPLATES.TemplateResponse(request, "compare.html", {"panes": panes, "engines": ENGINES})

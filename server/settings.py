@@ -49,5 +49,9 @@ class Settings:
         return self.root / "client"
 
     @property
+    def micropython_shims_dir(self) -> Path:
+        return self.root / "shims" / "micropython"
+
+    @property
     def node_modules(self) -> Path:
         return self.root / "node_modules"

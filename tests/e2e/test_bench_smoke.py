@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 BENCH_TIMEOUT_S = 150  # a safety net, not a measurement: --quick takes under a minute
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(BENCH_TIMEOUT_S + 30)]
 
-ENGINES = ["py", "js"]  # the benchmark's default engines, so no --engines below
+ENGINES = ["py", "js", "mpy"]  # the benchmark's default engines, so no --engines below
 RATIOS_MEASURED = {"py", "js"}.issubset(ENGINES)  # the Python/JS ratios need both
 QUICK_LOAD_COUNT = 2
 QUICK_MODES = ["0", "auto"]  # batch modes, a dimension like engines

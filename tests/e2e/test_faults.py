@@ -10,7 +10,7 @@ from playwright.sync_api import Page, WebSocketRoute
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import PageLog
 
-ENGINES = ("py", "js")
+ENGINES = ("py", "mpy", "js")
 LIVE_TIMEOUT_MS = 60_000
 STALE_TIMEOUT_MS = 10_000
 STATE_IS = "(state) => document.documentElement.dataset.state === state"

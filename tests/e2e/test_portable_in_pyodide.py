@@ -6,17 +6,20 @@ and the test sources are embedded in the page. Whatever the tests need that only
 fails here.
 """
 
-import importlib
-import inspect
 import json
 
 from playwright.sync_api import Page, Route
 
 from tests.conftest import ROOT, RunningServer
 from tests.e2e.conftest import PageLog
+from tests.portable_suite import (
+    describe_failures,
+    names_under_cpython,
+    portable_modules,
+    portable_sources,
+)
 
 RUNNER_PATH = "/__portable_tests__"
-PORTABLE = ROOT / "tests" / "portable"
 RESULTS_TIMEOUT_MS = 60_000
 PAGE_HEADERS = {
     "Content-Type": "text/html; charset=utf-8",
@@ -59,22 +62,6 @@ runPortableTests().then(
 """
 
 
-def portable_modules() -> list[str]:
-    return [f"tests.portable.{path.stem}" for path in sorted(PORTABLE.glob("test_*.py"))]
-
-
-def portable_sources() -> dict[str, str]:
-    """Every file the runner imports, by its path relative to the working directory."""
-    paths = [
-        ROOT / "tests" / "__init__.py",
-        PORTABLE / "__init__.py",
-        PORTABLE / "check.py",
-        PORTABLE / "runner.py",
-        *sorted(PORTABLE.glob("test_*.py")),
-    ]
-    return {path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8") for path in paths}
-
-
 def pyodide_url() -> str:
     manifest = ROOT / "node_modules" / "pyodide" / "package.json"
     version = json.loads(manifest.read_text(encoding="utf-8"))["version"]
@@ -91,26 +78,6 @@ def runner_page() -> str:
         f'<script type="application/json" id="portable-setup">{data}</script>\n'
         f'<script type="module">{RUNNER_SCRIPT}</script>\n'
         "</body></html>\n"
-    )
-
-
-def names_under_cpython() -> set[str]:
-    """What pytest would collect from the same modules: the names Pyodide must also pass."""
-    names: set[str] = set()
-    for module_name in portable_modules():
-        module = importlib.import_module(module_name)
-        names.update(
-            f"{module_name}.{name}"
-            for name, _ in inspect.getmembers(module, callable)
-            if name.startswith("test_")
-        )
-    return names
-
-
-def describe_failures(failures: list[dict[str, str]]) -> str:
-    return "\n\n".join(
-        f"{failure['name']}: {failure['error']}\n{failure.get('traceback', '')}".rstrip()
-        for failure in failures
     )
 
 

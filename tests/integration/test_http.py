@@ -1,7 +1,9 @@
 """HTTP routes of a real server: the SSR page, vendor assets, health and metrics."""
 
+import io
 import json
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -185,6 +187,82 @@ def test_client_package_source_is_served_for_the_browser(server: RunningServer) 
     response = httpx.get(server.url + "/client/protocol.py")
     assert response.status_code == 200
     assert response.text == (ROOT / "client" / "protocol.py").read_text()
+
+
+PYSCRIPT_PAGES = [
+    ("py", "/pyscript.json", "pyodide", "pyodide.mjs"),
+    ("mpy", "/pyscript-mpy.json", "micropython", "micropython.mjs"),
+]
+
+
+@pytest.mark.parametrize(("engine", "config", "mount", "interpreter"), PYSCRIPT_PAGES)
+def test_each_python_engine_loads_its_own_pinned_interpreter_and_archive(
+    server: RunningServer, engine: str, config: str, mount: str, interpreter: str
+) -> None:
+    html = httpx.get(f"{server.url}/?engine={engine}").text
+    scripts = [node for node in parse(html) if node["tag"] == "script" and "config" in node]
+    assert [(node["type"], node["config"]) for node in scripts] == [(engine, config)]
+    settings = httpx.get(server.url + config).json()
+    assert re.fullmatch(rf"/vendor/{mount}/[\d.]+/{interpreter}", settings["interpreter"])
+    assert httpx.get(server.url + settings["interpreter"]).status_code == 200
+    files = served_files(server, settings["files"], html)
+    client = {f"client/{path.name}" for path in (ROOT / "client").glob("*.py")}
+    assert client <= set(files)
+    for name in client:
+        assert files[name] == (ROOT / name).read_bytes()
+    # MicroPython's files alone carry the stdlib shims, at the root where imports find them.
+    shims = {path.name for path in (ROOT / "shims" / "micropython").glob("*.py")}
+    assert "__future__.py" in shims
+    assert set(files) - client == (shims if engine == "mpy" else set())
+
+
+def served_files(server: RunningServer, listed: dict[str, str], html: str) -> dict[str, bytes]:
+    """What PyScript writes into the interpreter's file system: an archive's members, or each
+    file listed on its own; every URL preloaded by the page and cached forever."""
+    files: dict[str, bytes] = {}
+    for url, target in listed.items():
+        assert f'href="{url}"' in html, f"the page preloads {url}"
+        response = httpx.get(server.url + url)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == IMMUTABLE
+        if target == "./*":
+            archive = zipfile.ZipFile(io.BytesIO(response.content))
+            files.update({name: archive.read(name) for name in archive.namelist()})
+        else:
+            files[target.removeprefix("./")] = response.content
+    return files
+
+
+def test_the_client_files_of_the_two_python_engines_differ_by_url(server: RunningServer) -> None:
+    first_files = [
+        next(iter(httpx.get(server.url + config).json()["files"]))
+        for _, config, _, _ in PYSCRIPT_PAGES
+    ]
+    assert len(set(first_files)) == 2
+    assert httpx.get(server.url + "/client-000000000000.zip").status_code == 404
+    assert httpx.get(server.url + "/client-000000000000/client/main.py").status_code == 404
+    known = first_files[1].rsplit("/", 1)[0]
+    assert httpx.get(server.url + known + "/client/nothing.py").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "engines"),
+    [
+        ("", ["py", "js"]),
+        ("?a=mpy&b=js", ["mpy", "js"]),
+        ("?a=js&b=mpy", ["js", "mpy"]),
+        ("?a=mpy&b=mpy", ["py", "js"]),  # one engine twice compares nothing: the defaults
+        ("?a=lua&b=js", ["py", "js"]),
+    ],
+)
+def test_compare_frames_the_two_engines_asked_for(
+    server: RunningServer, query: str, engines: list[str]
+) -> None:
+    html = httpx.get(server.url + "/compare" + query).text
+    panes = [node for node in parse(html) if node["tag"] == "iframe"]
+    assert [node["data-engine"] for node in panes] == engines
+    pickers = [node for node in parse(html) if node["tag"] == "select"]
+    assert [node["data-compare"] for node in pickers] == ["a", "b"]
 
 
 def test_healthz_reports_status_clients_rate_and_uptime(server: RunningServer) -> None:

@@ -133,9 +133,10 @@ def test_pages_carry_a_content_security_policy(server: RunningServer) -> None:
     assert "http" not in strict["default-src"]
     assert policy_of(server.url + "/compare")["script-src"] == "'self' 'wasm-unsafe-eval'"
     # PyScript's core builds functions from strings: only its page may evaluate them.
-    python = policy_of(server.url + "/?engine=py")
-    assert python["script-src"] == "'self' 'wasm-unsafe-eval' 'unsafe-eval'"
-    assert python["connect-src"] == "'self'"
+    for engine in ("py", "mpy"):
+        python = policy_of(server.url + "/?engine=" + engine)
+        assert python["script-src"] == "'self' 'wasm-unsafe-eval' 'unsafe-eval'"
+        assert python["connect-src"] == "'self'"
 
 
 def test_bad_command_line_origins_are_one_line_errors() -> None:

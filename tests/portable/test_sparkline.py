@@ -81,3 +81,17 @@ def test_flat_single_and_empty_lines():
     assert Sparkline().update([], 0) == ("", "")
     assert SPARKLINE_WIDTH > 0
     assert SPARKLINE_HEIGHT > 0
+
+
+def test_the_kept_text_and_range_always_equal_a_full_recount():
+    # Extremes leave the window and come back: the kept min/max must follow both ways.
+    prices = [100.0 + ((step * 37) % 23) - (50.0 if step % 97 == 0 else 0.0) for step in range(700)]
+    line = Sparkline()
+    window = 200
+    for total in range(1, 700, 3):
+        if total % 150 == 1:
+            window = 500 if window == 200 else 200
+        history = prices[max(0, total - window) : total]
+        assert_same_geometry(line, history, total)
+        assert line.text == " ".join(line.points)
+        assert (line.low, line.high) == (min(history), max(history))

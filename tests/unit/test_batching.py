@@ -8,7 +8,7 @@ from client import protocol
 from server.batching import AUTO_LEVELS_MS, AUTO_RATE_STEPS, Batching
 from server.hub import Hub, Subscriber
 from server.snapshot import Recorder
-from tests.unit.test_hub import CONFIG, SYMBOLS, price, system
+from tests.unit.test_hub import CONFIG, price, system
 
 
 def stream_seqs(subscriber: Subscriber) -> list[int]:

@@ -1,0 +1,77 @@
+"""The client core's portable unit tests, run inside MicroPython.
+
+The interpreter is the npm package PyScript's MicroPython engine loads in the page, run by Node
+(`tests/portable/run_micropython.mjs`), and the client code is the MicroPython engine's own
+archive as the server builds it: the client package plus the shims for what MicroPython lacks.
+Whatever the client core needs that only CPython has fails here.
+"""
+
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from server.bundle import ClientBundle
+from server.settings import Settings
+from tests.conftest import ROOT
+from tests.portable_suite import (
+    describe_failures,
+    names_under_cpython,
+    portable_modules,
+    portable_sources,
+)
+
+MICROPYTHON = (
+    ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
+)
+RUNNER = ROOT / "tests" / "portable" / "run_micropython.mjs"
+TIMEOUT_S = 60
+
+
+def engine_archive() -> dict[str, str]:
+    """The files of the archive the MicroPython engine unpacks, by path."""
+    settings = Settings()
+    bundle = ClientBundle.build(settings.client_dir, settings.micropython_shims_dir)
+    with zipfile.ZipFile(io.BytesIO(bundle.archive)) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+def run_in_micropython(files: dict[str, str], modules: list[str]) -> dict:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing: `make test` needs node/npm")
+    setup = {"module": MICROPYTHON.as_uri(), "files": files, "modules": modules}
+    completed = subprocess.run(
+        [node, str(RUNNER)],
+        input=json.dumps(setup),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def test_every_portable_client_test_passes_inside_micropython() -> None:
+    ran = run_in_micropython({**engine_archive(), **portable_sources()}, portable_modules())
+    results = ran["results"]
+    assert results["failed"] == [], "failed in MicroPython:\n" + describe_failures(
+        results["failed"]
+    )
+    assert results["total"] > 0
+    assert results["total"] == len(results["passed"])
+    assert set(results["passed"]) == names_under_cpython()
+
+
+def test_the_micropython_runner_reports_failures() -> None:
+    # Without the shims, `from __future__ import annotations` fails to import under MicroPython:
+    # proof that the run above is really MicroPython, with the archive's shims.
+    files = {name: text for name, text in engine_archive().items() if "/" in name}
+    ran = run_in_micropython({**files, **portable_sources()}, ["tests.portable.test_store"])
+    [failure] = ran["results"]["failed"]
+    assert failure["name"] == "tests.portable.test_store"
+    assert "__future__" in failure["error"]
