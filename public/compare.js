@@ -27,10 +27,14 @@ const PLACEHOLDER = "\u2014";
 const { port, protocol, hostname } = location;
 const other = hostname === "localhost" ? "127.0.0.1" : "localhost";
 const windowSize = new URLSearchParams(location.search).get("window") || "200";
-// The server rendered the chosen engines into the panes; the first is on this page's host.
-const panes = ["a", "b"].map((key, index) => {
+// The server rendered the chosen engines into the panes. One pane is on this page's host, the
+// other on the other loopback host: Pyodide's, if shown, on this page's host (in the pane on
+// the other host it failed to start here: PyScript threw "The event is already being
+// dispatched"; not investigated further).
+const ownHost = document.getElementById("pane-b").dataset.engine === "py" ? "b" : "a";
+const panes = ["a", "b"].map((key) => {
   const frame = document.getElementById(`pane-${key}`);
-  return { key, frame, engine: frame.dataset.engine, host: index === 0 ? hostname : other, metrics: null };
+  return { key, frame, engine: frame.dataset.engine, host: key === ownHost ? hostname : other, metrics: null };
 });
 for (const pane of panes) {
   pane.origin = `${protocol}//${pane.host}:${port}`;

@@ -188,9 +188,9 @@ def test_the_frequency_slider_changes_the_measured_rate_for_every_tab(
     other = open_context(browser)
     other_page = other.new_page()
     go_live(other_page, page_of(fast_server, engine))
-    page.wait_for_function(
-        "() => window.tickscope.metrics().rate > 1000", timeout=CHANGE_TIMEOUT_MS
-    )
+    # The 10 ms market is 1400 msgs/s; an engine on a busy machine may handle fewer, and what
+    # is tested is that the slider brings the rate down for every tab, not the engine's speed.
+    page.wait_for_function("() => window.tickscope.metrics().rate > 600", timeout=CHANGE_TIMEOUT_MS)
     set_control(page, "frequency", "100")
     page.wait_for_function(
         "() => window.tickscope.metrics().rate !== null && window.tickscope.metrics().rate < 300",
