@@ -189,8 +189,6 @@ class App:
         backlog = measurements.take_backlog()
         if backlog is not None and self.controls.batch == AUTO:
             self.connection.send({BACKLOG_MS: int(max(0.0, backlog))})
-        reply = self.store.batch.peek()
-        measurements.batch = str(reply[BATCH_MS]) if reply is not None else "0"
         behind = measurements.behind
         if behind:
             self.behind_text.textContent = behind_advice(backlog, self.controls.batch)
@@ -200,6 +198,8 @@ class App:
     # -- window.tickscope ------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
+        reply = self.store.batch.peek()  # the server's word on the mode in force
+        self.measurements.batch = str(reply[BATCH_MS]) if reply is not None else "0"
         return self.measurements.report(
             self.engine, self.store.state.peek(), self.store.received, self.store.gaps
         )

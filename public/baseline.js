@@ -722,7 +722,11 @@ class Engine {
     this.bindControls();
     window.tickscope = {
       engine: "js",
-      metrics: () => this.measurements.report(this.store.state, this.store.received, this.store.gaps),
+      metrics: () => {
+        // The server's word on the mode in force, read when asked.
+        this.measurements.batch = this.store.batch ? String(this.store.batch.batch_ms) : "0";
+        return this.measurements.report(this.store.state, this.store.received, this.store.gaps);
+      },
       reset: () => this.reset(),
     };
     addEventListener("pagehide", () => this.close());
@@ -902,7 +906,6 @@ class Engine {
     const measurements = this.measurements;
     const backlog = measurements.takeBacklog();
     if (backlog !== null && this.batchMode === AUTO) this.send({ backlog_ms: Math.max(0, Math.trunc(backlog)) });
-    measurements.batch = this.store.batch ? String(this.store.batch.batch_ms) : "0";
     const behind = measurements.behind;
     if (behind) this.behindText.textContent = behindAdvice(backlog, this.batchMode);
     if (this.behindBanner.hidden === behind) this.behindBanner.hidden = !behind;
