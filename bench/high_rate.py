@@ -6,21 +6,21 @@ Receipt-to-paint latency is left out here: batching moves waiting from the page 
 (into wire latency), which is the point; the reference-load check below watches the page side.
 """
 
-import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bench.modes import UNBATCHED, run_variant
 from bench.targets import (
+    GAPS,
     JS,
     MAX_LATENCY_P95_RATIO,
-    MAX_WIRE_P95_MS,
     MIN_SUSTAINABLE_FPS_MEAN,
     PYTHON,
     REFERENCE_LOAD,
     REFERENCE_TOLERANCE,
-    Target,
+    WIRE,
     check,
+    fps_at_least,
 )
 
 MIN_HIGH_RATE = 10_000  # msgs/s, the Python engine in its best mode
@@ -28,23 +28,7 @@ MIN_HIGH_RATE_RATIO = 0.8  # of the JS engine's best
 MAX_BATCHED_LATENCY_RATIO = MAX_LATENCY_P95_RATIO  # batched over unbatched p95 at 1400 msgs/s
 KEEPS_UP_SHARE = 0.95  # received at least this share of the expected rate, with no gaps
 
-HIGH_RATE = (
-    Target("gaps", "gaps = 0", ("metrics", "gaps"), operator.le, 0),
-    Target(
-        "wire",
-        f"wire p95 < {MAX_WIRE_P95_MS:g} ms",
-        ("metrics", "wire_ms", "p95"),
-        operator.lt,
-        MAX_WIRE_P95_MS,
-    ),
-    Target(
-        "fps",
-        f"FPS mean ≥ {MIN_SUSTAINABLE_FPS_MEAN:g}",
-        ("metrics", "fps", "mean"),
-        operator.ge,
-        MIN_SUSTAINABLE_FPS_MEAN,
-    ),
-)
+HIGH_RATE = (GAPS, WIRE, fps_at_least(MIN_SUSTAINABLE_FPS_MEAN))
 
 Run = Mapping[str, Any]
 
