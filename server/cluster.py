@@ -146,6 +146,10 @@ def process_count(text: str) -> int:
     return value
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so the servers and Redis are stopped, not orphaned
+
+
 def main(argv: list[str] | None = None) -> None:
     cli = argparse.ArgumentParser(
         prog="python -m server.cluster",
@@ -158,6 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     cli.add_argument("--redis-port", type=int, default=0, help="(default: a free port)")
     args, extra = cli.parse_known_args(argv)
     extra = [arg for arg in extra if arg != "--"]
+    # The children run in their own sessions; a TERM or HUP to the launcher must stop them too.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     try:
         with RedisProcess(args.redis_port) as redis:
             print(f"Redis: {redis.url} (data in {redis.directory})", flush=True)
