@@ -8,7 +8,6 @@ this thread, and a second one cannot start beside it.
 import json
 import subprocess
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.results import has_keys, is_number
 
 BENCH_TIMEOUT_S = 360  # a safety net, not a measurement: --quick (2 engines x 2 modes x 2 loads)
 # takes about 95 s alone here, several times that on a machine shared with other suites
@@ -34,7 +34,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 PANELS = {"latency", "fps"}
 LATEST_PLOT = "latest.svg"
 STDERR_TAIL_CHARS = 4000  # of the progress log, when the run fails
-NUMBER = (int, float)
 
 # metrics() as every engine reports it: a field, or a field's sub-fields.
 METRICS: dict[str, tuple[str, ...]] = {
@@ -113,16 +112,6 @@ def result(bench: Bench) -> dict[str, Any]:
     log = bench.stderr[-STDERR_TAIL_CHARS:]
     assert bench.returncode == 0, f"python -m bench --quick failed:\n{log}"
     return bench.result()
-
-
-def has_keys(node: Any, keys: set[str], where: str) -> None:
-    assert isinstance(node, Mapping), f"{where} is not an object: {node!r}"
-    missing = keys - node.keys()
-    assert not missing, f"{where} lacks {sorted(missing)}"
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, NUMBER) and not isinstance(value, bool)
 
 
 def test_records_machine_and_settings(result: dict[str, Any]) -> None:

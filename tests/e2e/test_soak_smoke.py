@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.results import has_keys, is_number
 
 SOAK_SECONDS = 60
 SOAK_MAX_GROWTH_PCT = 50  # generous: `make soak` holds 10 % over ten minutes
@@ -23,7 +24,6 @@ LOAD_CLIENTS = 3
 LOAD_SECONDS = 3
 LOAD_TIMEOUT_S = 90
 STDERR_TAIL_CHARS = 4000
-NUMBER = (int, float)
 
 pytestmark = pytest.mark.e2e
 
@@ -95,16 +95,6 @@ def only_json(directory: Path) -> dict[str, Any]:
     (path,) = directory.glob("*.json")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
-
-
-def has_keys(node: Any, keys: set[str], where: str) -> None:
-    assert isinstance(node, dict), f"{where} is not an object: {node!r}"
-    missing = keys - node.keys()
-    assert not missing, f"{where} lacks {sorted(missing)}"
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, NUMBER) and not isinstance(value, bool)
 
 
 @pytest.mark.timeout(SOAK_TIMEOUT_S + 30)

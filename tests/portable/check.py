@@ -14,3 +14,21 @@ def expect_raises(
     except kind as raised:
         return raised
     raise AssertionError("expected " + kind.__name__)
+
+
+# The keys of window.tickscope.metrics(), the one schema every engine reports.
+METRIC_KEYS = (
+    "engine",
+    "state",
+    "received",
+    "gaps",
+    "rate",
+    "latency_ms",
+    "wire_ms",
+    "handler_us",
+    "render_ms",
+    "fps",
+    "ready_ms",
+    "batch",
+    "behind",
+)
