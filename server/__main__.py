@@ -33,6 +33,7 @@ from server.settings import (
 from server.simulator import DEFAULT_SYMBOL_COUNT, MAX_SYMBOLS, default_symbols
 from server.vendor import MissingVendorError
 
+LISTENING = "Tickscope listening on "  # then the URL: what launchers and tests wait for
 MAX_PORT = 65535
 SEND_BUFFER_BYTES = 256 * 1024
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -311,7 +312,7 @@ class TickscopeServer(uvicorn.Server):
 def announce(sock: socket.socket) -> None:
     # Printed from the app's startup: by then Ctrl-C is uvicorn's to handle, and a reader of
     # this line (a test, a script) can connect at once.
-    print(f"Tickscope listening on {url_of(sock)}", flush=True)
+    print(f"{LISTENING}{url_of(sock)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from server.__main__ import LISTENING
+
 REDIS_SERVER = "redis-server"
-LISTENING = "Tickscope listening on "
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 5.0
 PING_INTERVAL_S = 0.05

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from server.__main__ import LISTENING
+
 ROOT = Path(__file__).resolve().parent.parent
-LISTENING = "Tickscope listening on "
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 5.0
 TEST_SEED = 7
