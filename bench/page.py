@@ -40,9 +40,12 @@ RECORD_LONG_TASKS = """
 })();
 """
 
+# Live by the engine's own report too: an engine in a worker posts its reports to the page,
+# and the one saying it is live (with its ready_ms) can land just after the page shows it.
 IS_LIVE = """
 () => document.documentElement.dataset.state === "live"
   && typeof window.tickscope === "object" && typeof window.tickscope.metrics === "function"
+  && window.tickscope.metrics()?.ready_ms != null
 """
 
 RESET = """

@@ -39,8 +39,9 @@ ENGINE_STYLES = {  # label, colour
     "py": ("Python (Pyodide)", "#1f5fa8"),
     "js": ("JavaScript", "#c44e00"),
     "mpy": ("MicroPython", "#2e7d32"),
+    "py-worker": ("Pyodide in a worker", "#6a3d9a"),
 }
-FALLBACK_COLOURS = ("#6a3d9a", "#b15928", "#333333")
+FALLBACK_COLOURS = ("#b15928", "#333333", "#8c564b")
 GUIDE_STYLE = "stroke-width='1.5' stroke-dasharray='6 4'"
 LEGEND_LINE = 28
 LEGEND_GAP = 32

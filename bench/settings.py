@@ -7,7 +7,7 @@ from typing import Any
 from bench.modes import DEFAULT_MODES, QUICK_MODES, variants
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-ENGINES = ("py", "js", "mpy")  # what `?engine=` accepts
+ENGINES = ("py", "js", "mpy", "py-worker")  # what `?engine=` accepts
 DEFAULT_ENGINES = ENGINES
 DEFAULT_LOADS = (100, 1000, 5000, 10000)  # msgs/s (issue 5)
 DEFAULT_DURATION_S = 10.0

@@ -47,7 +47,7 @@ class Connection:
         self._timer = None
         # Coming back, the server sends only what was missed, not a whole new snapshot.
         socket = runtime.new_websocket(self.url + (self.resume_query() if self.failures else ""))
-        runtime.bridge().listen(socket, self._handles["message"])
+        runtime.local().listen(socket, self._handles["message"])
         socket.onopen = self._handles["open"]
         socket.onclose = self._handles["close"]
         self.socket = socket

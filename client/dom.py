@@ -9,7 +9,7 @@ each writes only the values that differ from what the node already shows.
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
 from . import runtime, views
-from .protocol import TRADES_LIMIT
+from .protocol import BOOK_DEPTH, TRADES_LIMIT
 from .signals import Effect, untracked
 from .sparkline import Sparkline
 from .store import Store
@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from .measure import Measurements
 
 PANEL_REFRESH_MS = 250.0  # the performance panel is read by people: 4 updates a second
+# Worker mode: the main thread's frame interval is followed as it goes (a busy page paints
+# less often than 60 Hz), and the worker renders this long before the next frame is due (its
+# render and the post to the main thread take 1-2 ms at 1000 msgs/s).
+FRAME_MS = 1000.0 / 60.0
+SLOWEST_FRAME_MS = 100.0
+FRAME_SMOOTHING = 0.2  # weight of the newest interval in the running estimate
+RENDER_LEAD_MS = 4.0
 TOAST_MS = 6000.0
 SEPARATOR = "\u001f"  # bridge.js splits a frame's writes on it
 
@@ -34,56 +41,107 @@ REPLACE_HTML = 4
 
 
 class Writes:
-    """One frame's DOM writes, sent to the page in a single crossing at the end of the frame."""
+    """One frame's DOM writes, sent to the page in a single crossing at the end of the frame.
+
+    The nodes written to are bound by selector and resolved together, also in one crossing
+    (`bind`): in a worker each crossing is a round trip to the main thread.
+    """
 
     def __init__(self) -> None:
         self.bridge = runtime.bridge()
+        self.local = runtime.local()
+        self.posted = 0  # writes posted to the main thread so far (worker mode)
         self.pending: list[str] = []
         self.total = 0  # writes so far: tests check that idle frames write nothing
+        self.wanted: list[str] = []  # selector, kind, name of each node not yet bound
+        self.unbound: list[Shown] = []
 
-    def register(self, element: Any, kind: int, name: str | int = "") -> str:
-        return str(self.bridge.register(element, kind, name))
+    def register(self, selector: str, kind: int, name: str | int = "") -> Shown:
+        """The node `selector` finds, to be written as `kind`; usable once `bind` has run."""
+        node = Shown(self)
+        self.wanted.extend((selector, str(kind), str(name)))
+        self.unbound.append(node)
+        return node
+
+    def bind(self) -> None:
+        """Resolve every registered node in one crossing; each learns its handle and the
+        value the server rendered into it."""
+        if not self.unbound:
+            return
+        reply = str(self.bridge.bind(SEPARATOR.join(self.wanted))).split(SEPARATOR)
+        first = int(reply[0])
+        for index, node in enumerate(self.unbound):
+            node.handle = str(first + index)
+            rendered = reply[index + 1]
+            if node.shown is None:
+                node.shown = rendered
+            elif node.shown != rendered:  # a view ran before binding and differs from the page
+                self.add(node.handle, node.shown)
+        self.wanted = []
+        self.unbound = []
 
     def add(self, handle: str, value: str) -> None:
         self.pending.append(handle)
         self.pending.append(value.replace(SEPARATOR, " "))
 
-    def flush(self) -> None:
+    def flush(self) -> int:
+        """Send the frame's writes. Returns the number of the writes the page will apply last
+        (in a worker, where they are posted; 0 on the main thread, where they apply now)."""
         if self.pending:
             self.total += len(self.pending) // 2
-            self.bridge.write(SEPARATOR.join(self.pending))
+            batch = SEPARATOR.join(self.pending)
             self.pending = []
+            if runtime.IN_WORKER:
+                self.posted = int(self.local.post(batch))
+            else:
+                self.bridge.write(batch)
+        return self.posted
 
 
 class Shown:
     """A node's text, attribute or style property, queued for writing only when it changes."""
 
-    def __init__(self, writes: Writes, element: Any, kind: int, name: str, shown: Any) -> None:
+    def __init__(self, writes: Writes) -> None:
         self.writes = writes
-        self.handle = writes.register(element, kind, name)
-        self.shown = "" if shown is None else str(shown)
+        self.handle = ""  # bridge.js's handle, once bound
+        self.shown: str | None = None  # what the node shows; None until bound or first shown
 
     def show(self, value: str) -> None:
         if value != self.shown:
             self.shown = value
-            self.writes.add(self.handle, value)
+            if self.handle:
+                self.writes.add(self.handle, value)
 
 
-def text(writes: Writes, element: Any) -> Shown:
-    return Shown(writes, element, TEXT, "", element.textContent)
+def text(writes: Writes, selector: str) -> Shown:
+    return writes.register(selector, TEXT)
 
 
-def attribute(writes: Writes, element: Any, name: str) -> Shown:
-    return Shown(writes, element, ATTRIBUTE, name, element.getAttribute(name))
+def attribute(writes: Writes, selector: str, name: str) -> Shown:
+    return writes.register(selector, ATTRIBUTE, name)
 
 
-def transform(writes: Writes, element: Any) -> Shown:
-    return Shown(writes, element, STYLE, "transform", element.style.transform)
+def transform(writes: Writes, selector: str) -> Shown:
+    return writes.register(selector, STYLE, "transform")
+
+
+def quoted(value: str) -> str:
+    """`value` as a CSS string, for an attribute selector."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def marked(attribute: str, name: str) -> str:
+    """The selector of the node marked `attribute="name"`."""
+    return "[" + attribute + "=" + quoted(name) + "]"
+
+
+def field_of(scope: str, name: str) -> str:
+    return scope + " " + marked("data-field", name)
 
 
 def bound(root: Any, attribute: str, name: str) -> Any:
     """The server-rendered node marked `attribute="name"`; hydration cannot go on without it."""
-    selector = "[" + attribute + '="' + name + '"]'
+    selector = marked(attribute, name)
     element = root.querySelector(selector)
     if element is None:
         raise LookupError("the page has no " + selector + " node to hydrate")
@@ -95,7 +153,7 @@ def field(root: Any, name: str) -> Any:
 
 
 class Frames:
-    """One requestAnimationFrame callback per frame: run stale views, send their writes, measure."""
+    """One render per animation frame: run stale views, send their writes, measure."""
 
     def __init__(self, store: Store, measurements: Measurements) -> None:
         self.store = store
@@ -126,39 +184,97 @@ class Frames:
         if not self._running:
             return
         runtime.request_frame(self._handle)
-        self.frames += 1
-        measurements = self.measurements
         now = runtime.now_ms()
         if self.store.paused.peek():
-            measurements.skip_unpainted()
+            self.measurements.skip_unpainted()
         else:
             # The reference's t_paint: read in the frame that applies the messages, as it
             # starts; what the frame then spends is measured as render time.
-            measurements.painted(now)
-            started = runtime.stopwatch_us()
-            stale, self.stale = self.stale, []
-            for effect in stale:
-                effect.run()
-            self.writes.flush()
-            if stale:
-                measurements.render.add(runtime.since_us(started) / 1000.0)
-        measurements.frame(now)
-        for callback in self.after_frame:
-            callback(now)
-        self.writes.flush()
+            self.measurements.painted(now)
+            self._render()
+        self._frame_done(now)
 
     def view(self, render: Callable[[], None]) -> Effect:
         """A view: `render` reads signals and queues its writes; it runs in the next frame."""
         return Effect(render, schedule=self.schedule)
 
+    def _render(self) -> int:
+        """Run the stale views and send their writes; returns the writes' number."""
+        started = runtime.stopwatch_us()
+        stale, self.stale = self.stale, []
+        for effect in stale:
+            effect.run()
+        sent = self.writes.flush()
+        if stale:
+            self.measurements.render.add(runtime.since_us(started) / 1000.0)
+        return sent
 
-def bind_card(frames: Frames, store: Store, card: Any) -> Effect:
-    symbol = str(card.dataset.symbol)
+    def _frame_done(self, now: float) -> None:
+        self.frames += 1
+        self.measurements.frame(now)
+        for callback in self.after_frame:
+            callback(now)
+        self.writes.flush()
+
+
+class WorkerFrames(Frames):
+    """Frames for an engine in a worker, where the main thread paints.
+
+    The main thread applies the writes the worker posts at the start of its next animation
+    frame, then tells the worker when that frame started and which writes it applied: latency
+    and FPS are measured against the frames the page really paints. The worker renders once
+    per main-thread frame, just before the next one is due, so its writes make that frame.
+    """
+
+    def __init__(self, store: Store, measurements: Measurements) -> None:
+        Frames.__init__(self, store, measurements)
+        self._render_queued = False
+        self._render_handle = runtime.proxy(self._render_due)
+        self.interval_ms = FRAME_MS  # the main thread's frame interval, as it goes
+        self.last_frame_ms: float | None = None
+        # The channel to the main thread opens now: reports go over it before frames start.
+        runtime.local().follow(str(runtime.bridge().host()), self._handle)
+
+    def start(self) -> None:
+        self._running = True
+
+    def dispose(self) -> None:
+        Frames.dispose(self)
+        runtime.release(self._render_handle)
+
+    def _on_frame(self, frame_ms: float, applied: int) -> None:  # type: ignore[override]
+        """The main thread started a frame at `frame_ms` (this thread's clock), having
+        applied the posted writes up to number `applied`."""
+        if not self._running:
+            return
+        self.measurements.painted_through(applied, frame_ms)
+        self._frame_done(frame_ms)
+        if self.last_frame_ms is not None:
+            interval = min(SLOWEST_FRAME_MS, max(FRAME_MS, frame_ms - self.last_frame_ms))
+            self.interval_ms += FRAME_SMOOTHING * (interval - self.interval_ms)
+        self.last_frame_ms = frame_ms
+        if not self._render_queued:
+            self._render_queued = True
+            due = frame_ms + self.interval_ms - RENDER_LEAD_MS - runtime.now_ms()
+            runtime.set_timeout(self._render_handle, max(0.0, due))
+
+    def _render_due(self) -> None:
+        self._render_queued = False
+        if not self._running or not self.stale:
+            return
+        if self.store.paused.peek():
+            self.measurements.skip_unpainted()  # the stale views wait for the resume
+        else:
+            self.measurements.in_flight(self._render())
+
+
+def bind_card(frames: Frames, store: Store, symbol: str) -> Effect:
     writes = frames.writes
-    price = text(writes, field(card, "price"))
-    change = text(writes, field(card, "change"))
-    volume = text(writes, field(card, "volume"))
-    line = field(card, "sparkline")
+    card = ".card" + marked("data-symbol", symbol)
+    price = text(writes, field_of(card, "price"))
+    change = text(writes, field_of(card, "change"))
+    volume = text(writes, field_of(card, "volume"))
+    line = field_of(card, "sparkline")
     points = attribute(writes, line, "points")
     line_transform = attribute(writes, line, "transform")
     direction = attribute(writes, card, "data-direction")
@@ -184,21 +300,20 @@ def bind_card(frames: Frames, store: Store, card: Any) -> Effect:
     return frames.view(render)
 
 
-def bind_book(frames: Frames, store: Store, ladder: Any) -> Effect:
-    symbol = str(ladder.dataset.book)
+def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
     writes = frames.writes
-    rows = ladder.querySelectorAll("tr[data-level]")
+    ladder = marked("data-book", symbol)
     cells = []
-    for index in range(rows.length):
-        row = rows.item(index)
+    for index in range(2 * BOOK_DEPTH):  # asks, best last, then bids, best first
+        row = ladder + " tr[data-level]:nth-child(" + str(index + 1) + ")"
         cells.append(
             (
-                text(writes, field(row, "price")),
-                text(writes, field(row, "size")),
-                transform(writes, field(row, "depth")),
+                text(writes, field_of(row, "price")),
+                text(writes, field_of(row, "size")),
+                transform(writes, field_of(row, "depth")),
             )
         )
-    spread = text(writes, field(ladder, "spread"))
+    spread = text(writes, field_of(ladder, "spread"))
     version = store.book_versions[symbol]
 
     def render() -> None:
@@ -215,10 +330,11 @@ def bind_book(frames: Frames, store: Store, ladder: Any) -> Effect:
     return frames.view(render)
 
 
-def bind_trades(frames: Frames, store: Store, body: Any) -> Effect:
+def bind_trades(frames: Frames, store: Store) -> Effect:
     """New trades go in at the top as one HTML insertion; the oldest rows leave at the bottom.
     A snapshot (new epoch) redraws the tape whole."""
     writes = frames.writes
+    body = marked("data-list", "trades")
     prepend = writes.register(body, PREPEND_ROWS, TRADES_LIMIT)
     replace = writes.register(body, REPLACE_HTML)
     drawn = {"total": store.trades_total, "epoch": store.epoch.peek()}
@@ -230,18 +346,19 @@ def bind_trades(frames: Frames, store: Store, body: Any) -> Effect:
         drawn["total"] = store.trades_total
         if epoch != drawn["epoch"]:
             drawn["epoch"] = epoch
-            writes.add(replace, views.trades_html(store.trades))
+            writes.add(replace.handle, views.trades_html(store.trades))
         elif fresh > 0:
-            writes.add(prepend, views.trades_html(store.trades[-fresh:]))
+            writes.add(prepend.handle, views.trades_html(store.trades[-fresh:]))
 
     return frames.view(render)
 
 
-def bind_system(frames: Frames, store: Store, panel: Any) -> Effect:
+def bind_system(frames: Frames, store: Store) -> Effect:
     writes = frames.writes
-    cpu = text(writes, field(panel, "cpu_pct"))
-    memory = text(writes, field(panel, "mem_mb"))
-    rate = text(writes, field(panel, "msg_rate"))
+    panel = marked("data-panel", "system")
+    cpu = text(writes, field_of(panel, "cpu_pct"))
+    memory = text(writes, field_of(panel, "mem_mb"))
+    rate = text(writes, field_of(panel, "msg_rate"))
 
     def render() -> None:
         system = store.system.get()
@@ -254,8 +371,8 @@ def bind_system(frames: Frames, store: Store, panel: Any) -> Effect:
     return frames.view(render)
 
 
-def bind_window_hint(frames: Frames, store: Store, document: Any) -> Effect:
-    hint = text(frames.writes, field(document, "window"))
+def bind_window_hint(frames: Frames, store: Store) -> Effect:
+    hint = text(frames.writes, marked("data-field", "window"))
     return frames.view(lambda: hint.show(str(store.window.get())))
 
 
@@ -335,20 +452,23 @@ def performance_texts(report: dict[str, Any]) -> list[str]:
 
 
 class PerformancePanel:
-    def __init__(self, writes: Writes, document: Any, report: Callable[[], dict[str, Any]]) -> None:
-        panel = document.querySelector('[data-panel="performance"]')
-        self.texts = [text(writes, field(panel, name)) for name in PERFORMANCE_FIELDS]
-        self.seq = text(writes, field(document, "seq"))
+    def __init__(self, writes: Writes, report: Callable[[], dict[str, Any]]) -> None:
+        panel = marked("data-panel", "performance")
+        self.texts = [text(writes, field_of(panel, name)) for name in PERFORMANCE_FIELDS]
+        self.seq = text(writes, marked("data-field", "seq"))
         self.report = report
         self._next_ms = 0.0
 
-    def refresh(self, now_ms: float, seq: int) -> None:
+    def refresh(self, now_ms: float, seq: int) -> dict[str, Any] | None:
+        """Show a fresh report when the last one is old enough; returns it (or None)."""
         if now_ms < self._next_ms:
-            return
+            return None
         self._next_ms = now_ms + PANEL_REFRESH_MS
         self.seq.show(str(seq))
-        for node, value in zip(self.texts, performance_texts(self.report())):
+        report = self.report()
+        for node, value in zip(self.texts, performance_texts(report)):
             node.show(value)
+        return report
 
 
 class Toasts:
@@ -388,16 +508,13 @@ def bind_errors(store: Store, toasts: Toasts) -> Effect:
     return Effect(render)
 
 
-def hydrate(document: Any, store: Store, frames: Frames) -> list[Effect]:
-    """Bind every view to the server-rendered nodes; returns the effects (dispose to unbind)."""
-    effects = []
-    cards = document.querySelectorAll(".card[data-symbol]")
-    for index in range(cards.length):
-        effects.append(bind_card(frames, store, cards.item(index)))
-    ladders = document.querySelectorAll("[data-book]")
-    for index in range(ladders.length):
-        effects.append(bind_book(frames, store, ladders.item(index)))
-    effects.append(bind_trades(frames, store, document.querySelector('[data-list="trades"]')))
-    effects.append(bind_system(frames, store, document.querySelector('[data-panel="system"]')))
-    effects.append(bind_window_hint(frames, store, document))
+def hydrate(store: Store, frames: Frames) -> list[Effect]:
+    """Bind every view to the server-rendered nodes (the page renders one card and one book
+    per symbol of the snapshot it embeds); returns the effects (dispose to unbind). The nodes
+    are resolved when `frames.writes.bind()` runs, before the first frame."""
+    effects = [bind_card(frames, store, symbol) for symbol in store.symbols]
+    effects += [bind_book(frames, store, symbol) for symbol in store.symbols]
+    effects.append(bind_trades(frames, store))
+    effects.append(bind_system(frames, store))
+    effects.append(bind_window_hint(frames, store))
     return effects

@@ -11,7 +11,15 @@ import json
 from . import runtime
 from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
-from .dom import Frames, PerformancePanel, Toasts, bind_errors, bind_status, hydrate
+from .dom import (
+    Frames,
+    PerformancePanel,
+    Toasts,
+    WorkerFrames,
+    bind_errors,
+    bind_status,
+    hydrate,
+)
 from .measure import Measurements
 from .protocol import (
     AUTO,
@@ -67,13 +75,14 @@ class App:
         self.last_message_ms = runtime.now_ms()
         self.warned = False
         self.measurements = Measurements(runtime.now_ms(), runtime.time_origin_ms())
-        self.frames = Frames(self.store, self.measurements)
-        self.views = hydrate(document, self.store, self.frames)
+        self.frames = (WorkerFrames if runtime.IN_WORKER else Frames)(self.store, self.measurements)
+        self.views = hydrate(self.store, self.frames)
         label = "Python · " + runtime.engine_version()
         self.views.append(bind_status(self.store, document, label))
         self.toasts = Toasts(document)
         self.views.append(bind_errors(self.store, self.toasts))
-        self.panel = PerformancePanel(self.frames.writes, document, self.report)
+        self.panel = PerformancePanel(self.frames.writes, self.report)
+        self.frames.writes.bind()
         self.frames.after_frame.append(self._after_frame)
         self.connection = Connection(
             websocket_url(window),
@@ -93,7 +102,13 @@ class App:
             "pagehide": runtime.proxy(self._on_pagehide),
         }
         window.addEventListener("pagehide", self._api["pagehide"])
-        runtime.bridge().expose(self.engine, self._api["metrics"], self._api["reset"])
+        if runtime.IN_WORKER:
+            # The main thread cannot wait for a worker: it keeps the report the worker posts
+            # with each refresh of the performance panel (and at once on going live or a reset).
+            self._post_report()
+            runtime.bridge().expose(self.engine, None, self._api["reset"])
+        else:
+            runtime.bridge().expose(self.engine, self._api["metrics"], self._api["reset"])
 
     def start(self) -> None:
         self.frames.start()
@@ -167,6 +182,7 @@ class App:
         if self.measurements.ready_ms is None:
             self.measurements.ready_ms = runtime.now_ms()
         self.store.state.set(LIVE)
+        self._post_report()
 
     def _on_connection(self, event: str, failures: int) -> None:
         if event == "open" and self.controls.batch != 0:
@@ -175,13 +191,20 @@ class App:
             self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
 
     def _after_frame(self, now_ms: float) -> None:
-        self.panel.refresh(now_ms, self.store.last_seq)
+        report = self.panel.refresh(now_ms, self.store.last_seq)
+        if report is not None and runtime.IN_WORKER:
+            runtime.local().report(json.dumps(report))
         self.toasts.expire(now_ms)
         if now_ms >= self._next_backlog_ms:
             self._next_backlog_ms = now_ms + BACKLOG_REPORT_MS
             self._check_backlog()
         if self.store.state.peek() == LIVE and now_ms - self.last_message_ms > STALE_AFTER_MS:
             self.store.state.set(STALE)
+
+    def _post_report(self) -> None:
+        """Worker mode: hand the main thread a fresh report now (it keeps the latest)."""
+        if runtime.IN_WORKER:
+            runtime.local().report(self.metrics_text())
 
     def _check_backlog(self) -> None:
         """Report the backlog to auto; warn on the page while the client falls behind."""
@@ -211,6 +234,7 @@ class App:
     def reset(self) -> None:
         self.store.reset_counts()
         self.measurements.reset(runtime.now_ms())
+        self._post_report()
 
     def dispose(self) -> None:
         """Close the socket cleanly and release every proxy and view."""

@@ -37,6 +37,7 @@ class Measurements:
         self.fps = FrameRate(now_ms)
         self.rate = PerSecond(now_ms)
         self.unpainted: list[float] = []  # receipt times of messages no frame has shown yet
+        self.posted: list[tuple[int, list[float]]] = []  # worker mode: sent, not yet painted
         self.ready_ms: float | None = None
         self.backlog_ms: float | None = None
         self.late_reports = 0
@@ -87,6 +88,20 @@ class Measurements:
             self.latency.add(paint_ms - received_ms)
         self.unpainted = []
 
+    def in_flight(self, writes: int) -> None:
+        """Worker mode: the unpainted messages are shown by the writes numbered `writes` (or
+        earlier ones), which the main thread applies in a coming frame."""
+        if self.unpainted:
+            self.posted.append((writes, self.unpainted))
+            self.unpainted = []
+
+    def painted_through(self, writes: int, paint_ms: float) -> None:
+        """Worker mode: the main thread's frame at `paint_ms` applied the writes up to number
+        `writes`, so every message they show is painted."""
+        while self.posted and self.posted[0][0] <= writes:
+            for received_ms in self.posted.pop(0)[1]:
+                self.latency.add(paint_ms - received_ms)
+
     def skip_unpainted(self) -> None:
         """Paused: these messages were applied but not shown, so they have no latency."""
         self.unpainted = []
@@ -103,6 +118,7 @@ class Measurements:
         self.fps.restart(now_ms)
         self.rate.restart(now_ms)
         self.unpainted = []
+        self.posted = []
 
     def report(self, engine: str, state: str, received: int, gaps: int) -> dict[str, Any]:
         """The `window.tickscope.metrics()` schema, the same for every engine."""

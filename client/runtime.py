@@ -16,13 +16,20 @@ if TYPE_CHECKING:
 
 try:
     import js  # type: ignore[import-not-found]
+    import pyscript  # type: ignore[import-not-found]
     from pyscript.ffi import create_proxy as _create_proxy  # type: ignore[import-not-found]
 
     IN_BROWSER = True
 except ImportError:
     js = None
+    pyscript = None
     _create_proxy = None
     IN_BROWSER = False
+
+# In worker mode `js` is the worker's own global scope (its clock, timers, WebSocket and
+# animation frames), while the page's window and document are PyScript's proxies to the main
+# thread: each use of them is a synchronous round trip, so the hot path stays off them.
+IN_WORKER = pyscript is not None and bool(pyscript.RUNNING_IN_WORKER)
 
 
 class NotInBrowserError(RuntimeError):
@@ -36,10 +43,13 @@ def _browser() -> Any:
 
 
 def engine_name() -> str:
-    """`py` under Pyodide, `mpy` under MicroPython: the page's data-engine."""
+    """`py` under Pyodide, `mpy` under MicroPython, `py-worker` in a worker: the page's
+    data-engine."""
     import sys  # noqa: PLC0415 - only asked once, at start-up
 
-    return "mpy" if sys.implementation.name == "micropython" else "py"
+    if sys.implementation.name == "micropython":
+        return "mpy"
+    return "py-worker" if IN_WORKER else "py"
 
 
 def engine_version() -> str:
@@ -50,7 +60,7 @@ def engine_version() -> str:
     try:
         import pyodide  # type: ignore[import-not-found]  # noqa: PLC0415
 
-        return "Pyodide " + str(pyodide.__version__)
+        return "Pyodide " + str(pyodide.__version__) + (" in a worker" if IN_WORKER else "")
     except ImportError:
         return "CPython " + sys.version.split()[0]
 
@@ -86,7 +96,7 @@ def time_origin_ms() -> float:
     if js is None:
         return time.time() * 1000.0 - time.perf_counter() * 1000.0
     # As text: an integer-valued number above 2^31 would arrive wrapped under MicroPython.
-    return float(str(bridge().timeOrigin()))
+    return float(str(local().timeOrigin()))
 
 
 def proxy(fn: Callable[..., Any]) -> Any:
@@ -102,19 +112,32 @@ def release(handle: Any) -> None:
 
 
 def bridge() -> Any:
-    """public/bridge.js, which PyScript imports for us (see the js_modules of its config)."""
+    """public/bridge.js on the page's main thread, which PyScript imports for us (see the
+    js_modules of its config): the DOM writes and window.tickscope."""
     _browser()
     from pyscript.js_modules import tickscope_bridge  # type: ignore[import-not-found]  # noqa: PLC0415
 
     return tickscope_bridge
 
 
+def local() -> Any:
+    """bridge.js in this thread: the socket listener and the clock. The same module as
+    `bridge()` on the main thread; in worker mode its own copy, loaded into the worker."""
+    if not IN_WORKER:
+        return bridge()
+    from pyscript.js_modules import tickscope_local  # noqa: PLC0415
+
+    return tickscope_local
+
+
 def document() -> Any:
-    return _browser().document
+    return pyscript.document if IN_WORKER else _browser().document
 
 
 def window() -> Any:
-    return _browser().window
+    # Not pyscript.window on the main thread: under MicroPython that is the `js` module
+    # itself, whose methods are called with the wrong `this` (addEventListener fails).
+    return pyscript.window if IN_WORKER else _browser().window
 
 
 def request_frame(handle: Any) -> None:

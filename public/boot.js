@@ -34,6 +34,8 @@ const ENGINES = {
     ],
   },
 };
+// In a worker, Pyodide's own progress is the worker's; the page hears only that it is ready.
+ENGINES["py-worker"] = { ...ENGINES.py, runtime: "Pyodide, in a worker" };
 const engine = ENGINES[root.dataset.engine] ?? ENGINES.py;
 
 root.dataset.state = "loading";

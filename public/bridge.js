@@ -23,7 +23,8 @@ const targets = [];
 export function expose(engine, metricsText, reset) {
   window.tickscope = {
     engine,
-    metrics: () => JSON.parse(metricsText()),
+    // An engine in a worker has no metricsText: its latest posted report stands in.
+    metrics: () => (metricsText == null ? reported : JSON.parse(metricsText())),
     reset: () => {
       reset();
     },
@@ -43,10 +44,37 @@ export function listen(socket, handler) {
   socket.onmessage = (event) => handler(event.data, event.timeStamp);
 }
 
-/** Remember a node and how to write to it; returns the handle the writes refer to. */
-export function register(node, kind, name) {
-  targets.push({ node, kind, name });
-  return targets.length - 1;
+/** What a node shows now, as the engine compares it with what it would write. */
+function rendered(node, kind, name) {
+  switch (kind) {
+    case TEXT:
+      return node.textContent;
+    case ATTRIBUTE:
+      return node.getAttribute(name) ?? "";
+    case STYLE:
+      return node.style[name];
+    default:
+      return "";
+  }
+}
+
+/**
+ * Remember the nodes an engine writes to, all in one call: "selector␟kind␟name␟…". Returns
+ * the first node's handle (the others follow in order) and each node's current value:
+ * "handle␟value␟value…". A selector that finds no node is a page the engine cannot hydrate.
+ */
+export function bind(requests) {
+  const parts = requests.split(SEPARATOR);
+  const reply = [String(targets.length)];
+  for (let i = 0; i + 2 < parts.length; i += 3) {
+    const node = document.querySelector(parts[i]);
+    if (node === null) throw new Error(`the page has no ${parts[i]} node to hydrate`);
+    const kind = Number(parts[i + 1]);
+    const name = kind === PREPEND_ROWS ? Number(parts[i + 2]) : parts[i + 2];
+    targets.push({ node, kind, name });
+    reply.push(rendered(node, kind, name));
+  }
+  return reply.join(SEPARATOR);
 }
 
 /** Apply one frame's writes: "handle␟value␟handle␟value…". */
@@ -82,4 +110,72 @@ export function write(batch) {
         break;
     }
   }
+}
+
+// -- Worker mode: Python runs in a worker, the main thread only paints ------------------------
+//
+// The worker posts each frame's writes as one string; the main thread applies them at the
+// start of its next animation frame and then tells the worker that the frame started (on the
+// epoch clock, which both threads share) and which writes it applied. The worker renders once
+// per such frame and measures latency and FPS against the frames the page really paints.
+//
+// They talk over a BroadcastChannel of the page's own: PyScript's worker channel carries its
+// own messages, and its handlers fail on any other.
+
+const WRITES = "w"; // "w<number>␟<writes>": worker to main thread
+const METRICS = "m"; // "m<metrics() JSON>": worker to main thread
+const FRAME = "f"; // "f<frame start, epoch ms>␟<last writes applied>": main thread to worker
+let channel = null;
+let posted = 0;
+let reported = null;
+
+/** On the main thread: paint for a worker; returns the name of the channel to talk on. */
+export function host() {
+  const name = `tickscope-${crypto.randomUUID()}`;
+  const frames = new BroadcastChannel(name);
+  let pending = [];
+  let applied = 0;
+  frames.onmessage = ({ data }) => {
+    if (typeof data !== "string") return;
+    if (data.startsWith(WRITES)) pending.push(data);
+    else if (data.startsWith(METRICS)) reported = JSON.parse(data.slice(METRICS.length));
+  };
+  const frame = () => {
+    const started = performance.timeOrigin + performance.now();
+    requestAnimationFrame(frame);
+    for (const message of pending) {
+      const cut = message.indexOf(SEPARATOR);
+      applied = Number(message.slice(1, cut));
+      write(message.slice(cut + 1));
+    }
+    pending = [];
+    frames.postMessage(`${FRAME}${started}${SEPARATOR}${applied}`);
+  };
+  requestAnimationFrame(frame);
+  return name;
+}
+
+/**
+ * In the worker: handler(frameMs, applied) for each main-thread frame, with its start on this
+ * worker's clock and the number of the last writes it applied.
+ */
+export function follow(name, handler) {
+  channel = new BroadcastChannel(name);
+  channel.onmessage = ({ data }) => {
+    if (typeof data !== "string" || !data.startsWith(FRAME)) return;
+    const cut = data.indexOf(SEPARATOR);
+    handler(Number(data.slice(1, cut)) - performance.timeOrigin, Number(data.slice(cut + 1)));
+  };
+}
+
+/** In the worker: send one frame's writes to the main thread; returns their number. */
+export function post(batch) {
+  posted += 1;
+  channel.postMessage(`${WRITES}${posted}${SEPARATOR}${batch}`);
+  return posted;
+}
+
+/** In the worker: post a metrics() report for the main thread to hand out. */
+export function report(text) {
+  channel.postMessage(METRICS + text);
 }

@@ -19,7 +19,7 @@ from server.vendor import PACKAGES, ImmutableFiles, check_installed
 
 # Whether an engine's PyScript config lists the client's files rather than its archive
 # (see server/bundle.py): Pyodide unpacks zips natively, MicroPython's PyScript does not.
-UNPACKED = {"py": False, "mpy": True}
+UNPACKED = {"py": False, "mpy": True, "py-worker": False}
 
 
 def create_app(
@@ -37,9 +37,11 @@ def create_app(
                 on_ready()
             yield
 
+    pyodide_bundle = ClientBundle.build(settings.client_dir)
     bundles = {
-        "py": ClientBundle.build(settings.client_dir),
+        "py": pyodide_bundle,
         "mpy": ClientBundle.build(settings.client_dir, settings.micropython_shims_dir),
+        "py-worker": pyodide_bundle,
     }
     vendor_urls = {package.mount: package.url(settings.node_modules) for package in PACKAGES}
     vendor_mounts = [
@@ -76,15 +78,22 @@ def create_app(
     app.state.services = services
     app.state.vendor_urls = vendor_urls
     app.state.bundles = bundles
-    app.state.pyscript_policy = content_security_policy(
-        own_origins(settings.host, settings.port), allow_eval=True
-    )
+    origins = own_origins(settings.host, settings.port)
+    app.state.pyscript_policies = {
+        engine: content_security_policy(
+            origins, allow_eval=True, worker=engine in pages.WORKER_ENGINES
+        )
+        for engine in bundles
+    }
     interpreters = {
         "py": f"{vendor_urls['pyodide']}/pyodide.mjs",
         "mpy": f"{vendor_urls['micropython']}/micropython.mjs",
+        "py-worker": f"{vendor_urls['pyodide']}/pyodide.mjs",
     }
     app.state.pyscript_configs = {
-        engine: pyscript_config(interpreters[engine], bundles[engine], UNPACKED[engine])
+        engine: pyscript_config(
+            interpreters[engine], bundles[engine], UNPACKED[engine], engine in pages.WORKER_ENGINES
+        )
         for engine in bundles
     }
     app.state.registry = metrics.registry_for(services)

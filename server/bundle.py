@@ -21,7 +21,11 @@ from server.vendor import IMMUTABLE
 
 HASH_LENGTH = 12
 # The engines PyScript runs, each with its own config (its interpreter and archive).
-CONFIG_URLS = {"py": "/pyscript.json", "mpy": "/pyscript-mpy.json"}
+CONFIG_URLS = {
+    "py": "/pyscript.json",
+    "mpy": "/pyscript-mpy.json",
+    "py-worker": "/pyscript-worker.json",
+}
 BRIDGE_URL = "/public/bridge.js"
 # PyScript plugins the dashboard does not use; each would be another request at start-up.
 UNUSED_PLUGINS = (
@@ -74,7 +78,7 @@ class ClientBundle:
 
 
 def pyscript_config(
-    interpreter_url: str, bundle: ClientBundle, unpacked: bool = False
+    interpreter_url: str, bundle: ClientBundle, unpacked: bool = False, worker: bool = False
 ) -> dict[str, object]:
     """`unpacked` lists every source file instead of the archive: PyScript unpacks a zip for
     MicroPython with a 160 KB JS zip reader, which took ~0.3 s of its start-up here, more
@@ -88,9 +92,17 @@ def pyscript_config(
         "interpreter": interpreter_url,
         "files": files,
         "plugins": [f"!{name}" for name in UNUSED_PLUGINS],
-        # client/runtime.py imports it as pyscript.js_modules.tickscope_bridge
-        "js_modules": {"main": {BRIDGE_URL: "tickscope_bridge"}},
+        "js_modules": js_modules(worker),
     }
+
+
+def js_modules(worker: bool) -> dict[str, dict[str, str]]:
+    """bridge.js as client/runtime.py imports it: pyscript.js_modules.tickscope_bridge on the
+    main thread and, for an engine in a worker, its own copy there as tickscope_local."""
+    modules = {"main": {BRIDGE_URL: "tickscope_bridge"}}
+    if worker:
+        modules["worker"] = {BRIDGE_URL: "tickscope_local"}
+    return modules
 
 
 def config_url(engine: str) -> str:

@@ -21,10 +21,13 @@ SECURITY_HEADERS = {
 }
 
 
-def content_security_policy(own_origins: Iterable[str], allow_eval: bool = False) -> str:
+def content_security_policy(
+    own_origins: Iterable[str], allow_eval: bool = False, worker: bool = False
+) -> str:
     """The policy for this server's pages. `allow_eval` is for pages that run PyScript, whose
-    core builds its hook functions with `Function(...)` (seen in 0.7.31's core-*.js); no
-    other page gets it."""
+    core builds its hook functions with `Function(...)` (seen in 0.7.31's core-*.js); `worker`
+    for a page whose PyScript worker fetches the blob: URL of its own bootstrap script. No
+    other page gets either."""
     # CSP source expressions cannot name IPv6 literals; [::1] pages are framed by 'self' only.
     origins = " ".join(sorted(origin for origin in own_origins if "[" not in origin))
     scripts = "'self' 'wasm-unsafe-eval'" + (" 'unsafe-eval'" if allow_eval else "")
@@ -35,7 +38,7 @@ def content_security_policy(own_origins: Iterable[str], allow_eval: bool = False
             # The server renders inline style attributes (depth bars); no inline script runs.
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
-            "connect-src 'self'",
+            "connect-src 'self'" + (" blob:" if worker else ""),
             "worker-src 'self' blob:",
             f"frame-src 'self' {origins}",
             f"frame-ancestors 'self' {origins}",

@@ -27,12 +27,19 @@ from server.services import Services
 from server.settings import ROOT
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
-ENGINES = (("py", "Python · Pyodide"), ("mpy", "Python · MicroPython"), ("js", "JavaScript"))
+ENGINES = (
+    ("py", "Python · Pyodide"),
+    ("py-worker", "Python · Pyodide in a worker"),
+    ("mpy", "Python · MicroPython"),
+    ("js", "JavaScript"),
+)
 DEFAULT_ENGINE = "py"
 DEFAULT_BATCH = "0"
 BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
 # The engines PyScript runs: their pages load PyScript with the engine's own config.
-PYSCRIPT_ENGINES = ("py", "mpy")
+PYSCRIPT_ENGINES = ("py", "py-worker", "mpy")
+PYSCRIPT_TYPES = {"py": "py", "py-worker": "py", "mpy": "mpy"}  # <script type=…>
+WORKER_ENGINES = ("py-worker",)  # run in a PyScript worker: <script type="py" worker>
 # /compare frames the dashboard from the other loopback host (a cross-origin iframe under
 # COEP require-corp), which needs the page to allow cross-origin embedding.
 EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
@@ -142,7 +149,9 @@ async def dashboard(request: Request) -> Response:
         unpacked = len(request.app.state.pyscript_configs[engine]["files"]) > 1
         context["client_files"] = bundle.preloads(unpacked)
         context["pyscript_config"] = config_url(engine)
-        headers["Content-Security-Policy"] = request.app.state.pyscript_policy
+        context["engine_type"] = PYSCRIPT_TYPES[engine]
+        context["worker"] = engine in WORKER_ENGINES
+        headers["Content-Security-Policy"] = request.app.state.pyscript_policies[engine]
     return TEMPLATES.TemplateResponse(request, "index.html", context, headers=headers)
 
 

@@ -22,7 +22,7 @@ BENCH_TIMEOUT_S = 360  # a safety net, not a measurement: --quick (2 engines x 2
 # takes about 95 s alone here, several times that on a machine shared with other suites
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(BENCH_TIMEOUT_S + 30)]
 
-ENGINES = ["py", "js", "mpy"]  # the benchmark's default engines, so no --engines below
+ENGINES = ["py", "js", "mpy", "py-worker"]  # the benchmark's default engines, so no --engines below
 RATIOS_MEASURED = {"py", "js"}.issubset(ENGINES)  # the Python/JS ratios need both
 QUICK_LOAD_COUNT = 2
 QUICK_MODES = ["0", "auto"]  # batch modes, a dimension like engines

@@ -10,6 +10,8 @@ from playwright.sync_api import Page, WebSocketRoute
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import PageLog
 
+# Not py-worker: these faults are injected through Playwright's WebSocket routing, which does
+# not reach a socket that a worker opens (test_engines.WORKER_SOCKET).
 ENGINES = ("py", "mpy", "js")
 LIVE_TIMEOUT_MS = 60_000
 STALE_TIMEOUT_MS = 10_000

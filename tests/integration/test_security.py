@@ -137,6 +137,10 @@ def test_pages_carry_a_content_security_policy(server: RunningServer) -> None:
         python = policy_of(server.url + "/?engine=" + engine)
         assert python["script-src"] == "'self' 'wasm-unsafe-eval' 'unsafe-eval'"
         assert python["connect-src"] == "'self'"
+    # A PyScript worker starts from a blob: URL it fetches; only the worker page allows that.
+    worker = policy_of(server.url + "/?engine=py-worker")
+    assert worker["connect-src"] == "'self' blob:"
+    assert worker["script-src"] == "'self' 'wasm-unsafe-eval' 'unsafe-eval'"
 
 
 def test_bad_command_line_origins_are_one_line_errors() -> None:

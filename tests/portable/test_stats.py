@@ -58,6 +58,34 @@ def test_latency_is_receipt_to_the_end_of_the_painting_frame():
     assert measurements.unpainted == []
 
 
+def test_in_a_worker_latency_ends_at_the_main_thread_frame_that_applies_the_writes():
+    measurements = Measurements(0.0, 0.0)
+    measurements.received(10.0, None, 50.0)
+    measurements.in_flight(1)  # the worker posted writes 1, showing that message
+    measurements.received(20.0, None, 50.0)
+    measurements.in_flight(2)
+    measurements.received(30.0, None, 50.0)  # not rendered yet
+    measurements.painted_through(0, 25.0)  # a frame that applied nothing new
+    assert len(measurements.latency) == 0
+    measurements.painted_through(1, 28.0)
+    assert measurements.latency.values() == [18.0]
+    measurements.painted_through(2, 45.0)
+    assert measurements.latency.values() == [18.0, 25.0]
+    assert measurements.unpainted == [30.0]
+    measurements.in_flight(2)  # nothing new to write: shown by writes the page already has
+    measurements.painted_through(2, 50.0)
+    assert measurements.latency.values() == [18.0, 25.0, 20.0]
+
+
+def test_reset_forgets_the_messages_in_flight():
+    measurements = Measurements(0.0, 0.0)
+    measurements.received(10.0, None, 50.0)
+    measurements.in_flight(1)
+    measurements.reset(20.0)
+    measurements.painted_through(1, 30.0)
+    assert len(measurements.latency) == 0
+
+
 def test_wire_latency_spans_the_servers_clock_to_receipt():
     measurements = Measurements(0.0, 1_000_000.0)
     measurements.received(5.0, 1_000_000_000 + 2_000, 40.0)  # sent at 1,000,002 ms
