@@ -40,6 +40,10 @@ BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
 PYSCRIPT_ENGINES = ("py", "py-worker", "mpy")
 PYSCRIPT_TYPES = {"py": "py", "py-worker": "py", "mpy": "mpy"}  # <script type=…>
 WORKER_ENGINES = ("py-worker",)  # run in a PyScript worker: <script type="py" worker>
+# /compare offers every engine but the worker one: inside a pane, the worker and its page's
+# main thread never heard each other over their BroadcastChannel (the pane went live, then
+# showed nothing new), which is not understood yet.
+COMPARABLE = tuple((key, label) for key, label in ENGINES if key not in WORKER_ENGINES)
 # /compare frames the dashboard from the other loopback host (a cross-origin iframe under
 # COEP require-corp), which needs the page to allow cross-origin embedding.
 EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
@@ -160,7 +164,7 @@ COMPARED = (("a", "Left", "py"), ("b", "Right", "js"))  # query key, side, defau
 
 def compared_engines(request: Request) -> tuple[str, str]:
     """The two engines `?a=&b=` asks for; two different ones, else the defaults."""
-    keys = [key for key, _ in ENGINES]
+    keys = [key for key, _ in COMPARABLE]
     chosen = tuple(choice(request, key, keys, default) for key, _, default in COMPARED)
     if chosen[0] == chosen[1]:
         return COMPARED[0][2], COMPARED[1][2]
@@ -175,4 +179,6 @@ async def compare(request: Request) -> Response:
         {"key": key, "side": side, "engine": engine, "label": labels[engine]}
         for (key, side, _), engine in zip(COMPARED, compared_engines(request), strict=True)
     ]
-    return TEMPLATES.TemplateResponse(request, "compare.html", {"panes": panes, "engines": ENGINES})
+    return TEMPLATES.TemplateResponse(
+        request, "compare.html", {"panes": panes, "engines": COMPARABLE}
+    )

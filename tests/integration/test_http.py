@@ -253,6 +253,7 @@ def test_the_client_files_of_the_two_python_engines_differ_by_url(server: Runnin
         ("?a=js&b=mpy", ["js", "mpy"]),
         ("?a=mpy&b=mpy", ["py", "js"]),  # one engine twice compares nothing: the defaults
         ("?a=lua&b=js", ["py", "js"]),
+        ("?a=py-worker&b=js", ["py", "js"]),  # not offered in a pane (server/pages.py)
     ],
 )
 def test_compare_frames_the_two_engines_asked_for(
