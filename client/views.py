@@ -133,9 +133,7 @@ def format_clock(ts_us: int) -> str:
     seconds = ts_us // US_PER_S
     millis = (ts_us % US_PER_S) // 1000
     in_day = seconds % S_PER_DAY
-    return "{:02d}:{:02d}:{:02d}.{:03d}".format(
-        in_day // 3600, in_day % 3600 // 60, in_day % 60, millis
-    )
+    return "%02d:%02d:%02d.%03d" % (in_day // 3600, in_day % 3600 // 60, in_day % 60, millis)
 
 
 def depth_scale(size: float, largest: float) -> str:
@@ -155,19 +153,35 @@ def escape_html(text: str) -> str:
     )
 
 
+_ESCAPED_LIMIT = 256  # symbols and sides: a handful of distinct texts, escaped once each
+_escaped: dict[str, str] = {}
+
+
+def _escaped_name(text: str) -> str:
+    escaped = _escaped.get(text)
+    if escaped is None:
+        if len(_escaped) >= _ESCAPED_LIMIT:
+            _escaped.clear()
+        escaped = _escaped[text] = escape_html(text)
+    return escaped
+
+
+_TRADE_ROW = (
+    '<tr data-side="%s"><td>%s</td><td>%s</td><td class="side">%s</td>'
+    '<td class="num">%s</td><td class="num">%.4f</td></tr>'
+)
+
+
 def trade_row_html(trade: Message) -> str:
     """One row of the trades tape; the server renders the same markup the engines insert."""
-    side = escape_html(str(trade["side"]))
-    return (
-        '<tr data-side="{}"><td>{}</td><td>{}</td><td class="side">{}</td>'
-        '<td class="num">{}</td><td class="num">{}</td></tr>'
-    ).format(
+    side = _escaped_name(str(trade["side"]))
+    return _TRADE_ROW % (
         side,
         format_clock(trade["ts"]),
-        escape_html(str(trade["symbol"])),
+        _escaped_name(str(trade["symbol"])),
         side,
         format_price(trade["price"]),
-        format_size(trade["size"]),
+        trade["size"],  # format_size
     )
 
 
