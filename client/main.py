@@ -266,6 +266,7 @@ def behind_advice(backlog_ms: float | None, batch_mode: object) -> str:
 
 
 def start() -> App:
+    runtime.tune_collector()
     app = App()
     app.start()
     return app

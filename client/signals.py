@@ -60,6 +60,8 @@ class Owner:
         self._cleanups.append(fn)
 
     def _dispose_children(self) -> None:
+        if not self._children and not self._cleanups:
+            return  # the usual case for a view: nothing to let go, nothing to allocate
         children = self._children
         cleanups = self._cleanups
         self._children = []
@@ -163,6 +165,9 @@ class Computation(Owner):
         self._changed_to(value)
 
     def _relink(self, sources: list[Any]) -> None:
+        if sources == self._sources:  # the same reads as last run (compared by identity)
+            self._sources = sources
+            return
         for source in self._sources:
             if source not in sources:
                 source._observers.discard(self)

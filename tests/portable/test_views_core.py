@@ -53,3 +53,42 @@ def test_trade_rows_escape_what_they_show():
     row = views.trade_row_html({"ts": 0, "symbol": "<b>", "side": "buy", "price": 1.0, "size": 2.0})
     assert "<b>" not in row
     assert "&lt;b&gt;" in row
+
+
+def test_a_full_ladder_formatted_at_once_shows_what_its_cells_would():
+    book = {
+        "bids": [[44001.06 - 3.5 * i, 0.0123 + 1.1 * i] for i in range(5)],
+        "asks": [[44009.86 + 2.25 * i, 4.9876 - 0.7 * i] for i in range(5)],
+    }
+    values = views.full_ladder_values(book)
+    assert values is not None
+    row_formats = views.LADDER_ROW_FORMATS * 10
+    at_once = [fmt % value for fmt, value in zip(row_formats, values)] + [values[-1]]
+    one_by_one: list[str] = []
+    for row in views.ladder_levels(book):
+        one_by_one.extend(row)
+    one_by_one.append(views.book_spread(book))
+    assert at_once == one_by_one
+
+
+def test_only_full_books_are_formatted_at_once():
+    full = {
+        "bids": [[99.0 - i, 1.0] for i in range(5)],
+        "asks": [[100.0 + i, 1.0] for i in range(5)],
+    }
+    assert views.full_ladder_values(full) is not None
+    assert views.full_ladder_values(None) is None
+    assert views.full_ladder_values({"bids": full["bids"][:4], "asks": full["asks"]}) is None
+    empty_sizes = {"bids": [[99.0 - i, 0.0] for i in range(5)], "asks": full["asks"]}
+    empty_sizes["asks"] = [[100.0 + i, 0.0] for i in range(5)]
+    assert views.full_ladder_values(empty_sizes) is None
+
+
+def test_numbers_group_thousands_and_sign_like_the_reference():
+    assert views.format_number(1234.5, 2) == "1,234.50"
+    assert views.format_number(123456.789, 1) == "123,456.8"
+    assert views.format_number(1234567.0, 0) == "1,234,567"
+    assert views.format_number(-1234.5, 2) == "\u22121,234.50"
+    assert views.format_number(-0.0, 2) == "0.00"
+    assert views.format_number(-0.001, 2) == "0.00"
+    assert views.format_number(999.999, 2) == "1,000.00"
