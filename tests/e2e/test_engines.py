@@ -74,14 +74,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-WORKER = "py-worker"
-ENGINES = ("py", "mpy", "js", WORKER)
-# Fault injection patches the page's WebSocket or routes it through Playwright; neither
-# reaches a socket a worker opens. A worker engine runs the same client code over it.
-WORKER_SOCKET = "the page's fault injection does not reach a worker's WebSocket"
+# Worker mode (py-worker) has its own suite, tests/e2e/test_worker.py, in a browser of its own.
+ENGINES = ("py", "mpy", "js")
 ENGINE_LABELS = {
     "py": r"Python · Pyodide \d+\.\d+\.\d+",
-    "py-worker": r"Python · Pyodide \d+\.\d+\.\d+ in a worker",
     "mpy": r"Python · MicroPython \d+\.\d+\.\d+",
     "js": "JavaScript",
 }
@@ -336,8 +332,6 @@ def test_restarting_the_server_reconnects_and_resyncs(
 def test_a_server_error_shows_as_a_readable_toast(
     browser: Browser, fast_server: RunningServer, engine: str
 ) -> None:
-    if engine == WORKER:
-        pytest.skip(WORKER_SOCKET)
     context = open_context(browser)
     # Stand in for a client that sends what the server refuses: the page's next control
     # message asks for 5 ms, below the allowed range.

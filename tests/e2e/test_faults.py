@@ -11,7 +11,7 @@ from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import PageLog
 
 # Not py-worker: these faults are injected through Playwright's WebSocket routing, which does
-# not reach a socket that a worker opens (test_engines.WORKER_SOCKET).
+# not reach a socket that a worker opens.
 ENGINES = ("py", "mpy", "js")
 LIVE_TIMEOUT_MS = 60_000
 STALE_TIMEOUT_MS = 10_000

@@ -4,19 +4,32 @@ What the mode is for: when the Python side cannot keep up with the stream, the p
 stays responsive, because Python's work no longer runs on the thread that handles input.
 """
 
+import re
 import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Playwright
 
 from tests.conftest import RunningServer, start_server
-from tests.e2e.conftest import PageLog, open_context, watch
-from tests.e2e.test_engines import LIVE_TIMEOUT_MS, go_live
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PageLog, open_context, watch
+from tests.e2e.test_batching import MODES, READOUT_IS, READOUTS, shown_at_one_seq
+from tests.e2e.test_engines import (
+    CHANGE_TIMEOUT_MS,
+    LIVE_TIMEOUT_MS,
+    PAUSED,
+    POINTS,
+    go_live,
+    set_control,
+    text_of,
+)
 
-# 29 symbols every 10 ms: ~5,000 msgs/s, which unbatched Python cannot take in here (it
-# takes ~3,500), while the page itself paints 29 symbols with ease.
-FLOOD = ("--symbols", "29", "--frequency-ms", "10", "--seed", "5")
+WORKER = "py-worker"
+LABEL = r"Python · Pyodide \d+\.\d+\.\d+ in a worker"
+
+# 40 symbols every 10 ms: ~7,000 msgs/s, which unbatched Python cannot take in here (it
+# takes ~4,000), while the page itself still paints 40 symbols readily.
+FLOOD = ("--symbols", "40", "--frequency-ms", "10", "--seed", "5")
 SATURATED_WIRE_MS = 250.0  # the newest messages arrive this late: the worker is behind
 SATURATION_TIMEOUT_MS = 30_000
 CLICKS = 10
@@ -43,6 +56,94 @@ RECORD_INPUT_DELAYS = """
 WORKER_BEHIND = "(ms) => window.tickscope.metrics().wire_ms.p50 > ms"
 
 
+@pytest.fixture(scope="module")
+def worker_browser(playwright_session: Playwright) -> Iterator[Browser]:
+    """A Chromium of this module's own: a worker page that wedged its renderer (seen once, at
+    load) cannot take the rest of the suite's pages with it."""
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def worker_page(worker_browser: Browser) -> Iterator[tuple[Page, PageLog]]:
+    context = open_context(worker_browser)
+    log = PageLog()
+    try:
+        yield watch(context.new_page(), log), log
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def slow_server() -> Iterator[RunningServer]:
+    """One tick a second: between ticks every page has the same messages applied."""
+    with start_server("--seed", "11", "--frequency-ms", "1000") as running:
+        yield running
+
+
+@pytest.fixture
+def fast_server() -> Iterator[RunningServer]:
+    with start_server("--seed", "3", "--frequency-ms", "10") as running:
+        yield running
+
+
+def test_every_mode_goes_live_in_the_worker_and_shows_what_the_js_engine_shows(
+    worker_browser: Browser, slow_server: RunningServer
+) -> None:
+    contexts = []
+    pages: list[Page] = []
+    logs: list[PageLog] = []
+    try:
+        for engine, mode in [("js", "0")] + [(WORKER, mode) for mode in MODES]:
+            context = open_context(worker_browser)
+            contexts.append(context)
+            log = PageLog()
+            page = watch(context.new_page(), log)
+            go_live(page, f"{slow_server.url}/?engine={engine}&batch={mode}")
+            page.wait_for_function(READOUT_IS, arg=READOUTS[mode], timeout=CHANGE_TIMEOUT_MS * 3)
+            pages.append(page)
+            logs.append(log)
+        label = text_of(pages[1], '[data-field="engine-label"]')
+        shown = shown_at_one_seq(pages)
+        metrics = [page.evaluate("window.tickscope.metrics()") for page in pages]
+    finally:
+        for context in contexts:
+            context.close()
+    assert re.fullmatch(LABEL, label), label
+    assert len({item["seq"] for item in shown}) == 1, [item["seq"] for item in shown]
+    for item in shown[1:]:
+        assert item["texts"] == shown[0]["texts"]
+    assert [m["engine"] for m in metrics[1:]] == [WORKER] * len(MODES)
+    assert [m["batch"] for m in metrics[1:]] == list(MODES)
+    assert all(m["gaps"] == 0 for m in metrics)
+    assert all(log.errors == [] for log in logs)
+
+
+def test_the_controls_work_from_the_worker(
+    worker_page: tuple[Page, PageLog], fast_server: RunningServer
+) -> None:
+    page, log = worker_page
+    go_live(page, f"{fast_server.url}/?engine={WORKER}")
+    page.wait_for_function(f"() => {POINTS} === 200", timeout=CHANGE_TIMEOUT_MS)
+    set_control(page, "window", "500")
+    page.wait_for_function(f"() => {POINTS} > 250", timeout=CHANGE_TIMEOUT_MS)
+    page.locator('[data-control="pause"]').click()
+    page.wait_for_function(PAUSED, timeout=CHANGE_TIMEOUT_MS)
+    page.locator('[data-control="pause"]').click()
+    page.wait_for_function(
+        "() => window.tickscope.metrics().received > 600", timeout=CHANGE_TIMEOUT_MS
+    )
+    page.locator('[data-control="reset"]').click()
+    page.wait_for_function(
+        "() => window.tickscope.metrics().received < 300", timeout=CHANGE_TIMEOUT_MS
+    )
+    metrics = page.evaluate("window.tickscope.metrics()")
+    assert metrics["engine"] == WORKER
+    assert metrics["gaps"] == 0
+    assert log.errors == []
+
+
 @pytest.fixture
 def flood_server() -> Iterator[RunningServer]:
     with start_server(*FLOOD) as running:
@@ -50,12 +151,14 @@ def flood_server() -> Iterator[RunningServer]:
 
 
 @pytest.fixture
-def saturated_page(browser: Browser, flood_server: RunningServer) -> Iterator[tuple[Page, PageLog]]:
-    context = open_context(browser)
+def saturated_page(
+    worker_browser: Browser, flood_server: RunningServer
+) -> Iterator[tuple[Page, PageLog]]:
+    context = open_context(worker_browser)
     log = PageLog()
     page = watch(context.new_page(), log)
     try:
-        go_live(page, f"{flood_server.url}/?engine=py-worker")
+        go_live(page, f"{flood_server.url}/?engine={WORKER}")
         page.wait_for_function(WORKER_BEHIND, arg=SATURATED_WIRE_MS, timeout=SATURATION_TIMEOUT_MS)
         yield page, log
     finally:
