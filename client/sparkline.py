@@ -87,20 +87,8 @@ class Sparkline:
         self.text = self.text[cut:]
         del self.points[:count]
         del self.values[:count]
-        low_ticks = self._low_ticks
-        gone = 0
-        while gone < len(low_ticks) and low_ticks[gone] < first:
-            gone += 1
-        if gone:
-            del low_ticks[:gone]
-            del self._lows[:gone]
-        high_ticks = self._high_ticks
-        gone = 0
-        while gone < len(high_ticks) and high_ticks[gone] < first:
-            gone += 1
-        if gone:
-            del high_ticks[:gone]
-            del self._highs[:gone]
+        _forget_before(first, self._low_ticks, self._lows)
+        _forget_before(first, self._high_ticks, self._highs)
         if self._lows:
             self.low = self._lows[0]
             self.high = self._highs[0]
@@ -151,3 +139,13 @@ class Sparkline:
         shift_x = (self.base_index - first) * step
         shift_y = self.height - (self.base_value - low) * scale_y
         return "matrix(%r 0 0 %r %r %r)" % (step, -scale_y, shift_x, shift_y)
+
+
+def _forget_before(first: int, ticks: list[int], values: list[float]) -> None:
+    """Drop a monotonic queue's entries whose tick left the window (those before `first`)."""
+    gone = 0
+    while gone < len(ticks) and ticks[gone] < first:
+        gone += 1
+    if gone:
+        del ticks[:gone]
+        del values[:gone]
