@@ -192,8 +192,8 @@ class App:
 
     def _after_frame(self, now_ms: float) -> None:
         report = self.panel.refresh(now_ms, self.store.last_seq)
-        if report is not None and runtime.IN_WORKER:
-            runtime.local().report(json.dumps(report))
+        if report is not None:
+            self._post_report(report)
         self.toasts.expire(now_ms)
         if now_ms >= self._next_backlog_ms:
             self._next_backlog_ms = now_ms + BACKLOG_REPORT_MS
@@ -201,10 +201,10 @@ class App:
         if self.store.state.peek() == LIVE and now_ms - self.last_message_ms > STALE_AFTER_MS:
             self.store.state.set(STALE)
 
-    def _post_report(self) -> None:
-        """Worker mode: hand the main thread a fresh report now (it keeps the latest)."""
+    def _post_report(self, report: dict[str, Any] | None = None) -> None:
+        """Worker mode: hand the main thread `report`, or a fresh one (it keeps the latest)."""
         if runtime.IN_WORKER:
-            runtime.local().report(self.metrics_text())
+            runtime.local().report(json.dumps(self.report() if report is None else report))
 
     def _check_backlog(self) -> None:
         """Report the backlog to auto; warn on the page while the client falls behind."""

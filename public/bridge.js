@@ -145,7 +145,7 @@ export function host() {
     requestAnimationFrame(frame);
     for (const message of pending) {
       const cut = message.indexOf(SEPARATOR);
-      applied = Number(message.slice(1, cut));
+      applied = Number(message.slice(WRITES.length, cut));
       write(message.slice(cut + 1));
     }
     pending = [];
@@ -164,7 +164,8 @@ export function follow(name, handler) {
   channel.onmessage = ({ data }) => {
     if (typeof data !== "string" || !data.startsWith(FRAME)) return;
     const cut = data.indexOf(SEPARATOR);
-    handler(Number(data.slice(1, cut)) - performance.timeOrigin, Number(data.slice(cut + 1)));
+    const started = Number(data.slice(FRAME.length, cut));
+    handler(started - performance.timeOrigin, Number(data.slice(cut + 1)));
   };
 }
 

@@ -106,7 +106,7 @@ def js_modules(worker: bool) -> dict[str, dict[str, str]]:
 
 
 def config_url(engine: str) -> str:
-    """Where the page of a PyScript engine ("py" or "mpy") finds its config."""
+    """Where the page of a PyScript engine ("py", "py-worker" or "mpy") finds its config."""
     return CONFIG_URLS[engine]
 
 

@@ -36,9 +36,10 @@ ENGINES = (
 DEFAULT_ENGINE = "py"
 DEFAULT_BATCH = "0"
 BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
-# The engines PyScript runs: their pages load PyScript with the engine's own config.
-PYSCRIPT_ENGINES = ("py", "py-worker", "mpy")
-PYSCRIPT_TYPES = {"py": "py", "py-worker": "py", "mpy": "mpy"}  # <script type=…>
+# The engines PyScript runs, by their <script type=…>: their pages load PyScript with the
+# engine's own config.
+PYSCRIPT_TYPES = {"py": "py", "py-worker": "py", "mpy": "mpy"}
+PYSCRIPT_ENGINES = tuple(PYSCRIPT_TYPES)
 WORKER_ENGINES = ("py-worker",)  # run in a PyScript worker: <script type="py" worker>
 # /compare offers every engine but the worker one: inside a pane, the worker and its page's
 # main thread never heard each other over their BroadcastChannel (the pane went live, then

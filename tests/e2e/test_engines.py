@@ -4,6 +4,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -233,17 +234,23 @@ def test_pause_stops_rendering_without_losing_messages(
     assert page.evaluate("window.tickscope.metrics().gaps") == 0
 
 
-def test_reset_clears_the_measurements(page: Page, engine_url: str, engine: str) -> None:
-    go_live(page, engine_url)
+def reset_after_counting(page: Page) -> dict[str, Any]:
+    """Once over 600 messages are counted, click Reset; the metrics once counting restarted
+    (a worker engine's report comes a moment after the click)."""
     page.wait_for_function(
         "() => window.tickscope.metrics().received > 600", timeout=CHANGE_TIMEOUT_MS
     )
     page.locator('[data-control="reset"]').click()
-    # A worker engine's report comes a moment after the click.
     page.wait_for_function(
         "() => window.tickscope.metrics().received < 300", timeout=CHANGE_TIMEOUT_MS
     )
-    after = page.evaluate("window.tickscope.metrics()")
+    metrics: dict[str, Any] = page.evaluate("window.tickscope.metrics()")
+    return metrics
+
+
+def test_reset_clears_the_measurements(page: Page, engine_url: str, engine: str) -> None:
+    go_live(page, engine_url)
+    after = reset_after_counting(page)
     # Counting starts again from zero: what arrived since the click is far below what came before.
     assert after["received"] < 300
     assert after["latency_ms"]["n"] < 300

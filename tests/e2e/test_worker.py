@@ -20,6 +20,7 @@ from tests.e2e.test_engines import (
     PAUSED,
     POINTS,
     go_live,
+    reset_after_counting,
     set_control,
     text_of,
 )
@@ -131,14 +132,7 @@ def test_the_controls_work_from_the_worker(
     page.locator('[data-control="pause"]').click()
     page.wait_for_function(PAUSED, timeout=CHANGE_TIMEOUT_MS)
     page.locator('[data-control="pause"]').click()
-    page.wait_for_function(
-        "() => window.tickscope.metrics().received > 600", timeout=CHANGE_TIMEOUT_MS
-    )
-    page.locator('[data-control="reset"]').click()
-    page.wait_for_function(
-        "() => window.tickscope.metrics().received < 300", timeout=CHANGE_TIMEOUT_MS
-    )
-    metrics = page.evaluate("window.tickscope.metrics()")
+    metrics = reset_after_counting(page)
     assert metrics["engine"] == WORKER
     assert metrics["gaps"] == 0
     assert log.errors == []
