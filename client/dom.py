@@ -11,7 +11,7 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 from . import runtime, views
 from .protocol import BOOK_DEPTH, TRADES_LIMIT
 from .signals import Effect, untracked
-from .sparkline import Sparkline
+from .sparkline import REDRAWN, Sparkline
 from .store import Store
 
 TYPE_CHECKING = False
@@ -38,6 +38,7 @@ ATTRIBUTE = 1
 STYLE = 2
 PREPEND_ROWS = 3
 REPLACE_HTML = 4
+POINTS = 5
 
 
 class Writes:
@@ -54,14 +55,18 @@ class Writes:
         self.pending: list[str] = []
         self.total = 0  # writes so far: tests check that idle frames write nothing
         self.wanted: list[str] = []  # selector, kind, name of each node not yet bound
-        self.unbound: list[Shown] = []
+        self.unbound: list[Node] = []
 
     def register(self, selector: str, kind: int, name: str | int = "") -> Shown:
         """The node `selector` finds, to be written as `kind`; usable once `bind` has run."""
         node = Shown(self)
+        self.attach(node, selector, kind, name)
+        return node
+
+    def attach(self, node: Node, selector: str, kind: int, name: str | int = "") -> None:
+        """Have `node` bound to what `selector` finds, to be written as `kind`."""
         self.wanted.extend((selector, str(kind), str(name)))
         self.unbound.append(node)
-        return node
 
     def bind(self) -> None:
         """Resolve every registered node in one crossing; each learns its handle and the
@@ -71,12 +76,7 @@ class Writes:
         reply = str(self.bridge.bind(SEPARATOR.join(self.wanted))).split(SEPARATOR)
         first = int(reply[0])
         for index, node in enumerate(self.unbound):
-            node.handle = str(first + index)
-            rendered = reply[index + 1]
-            if node.shown is None:
-                node.shown = rendered
-            elif node.shown != rendered:  # a view ran before binding and differs from the page
-                self.add(node.handle, node.shown)
+            node.bound(str(first + index), reply[index + 1])
         self.wanted = []
         self.unbound = []
 
@@ -103,19 +103,61 @@ class Writes:
         return self.posted
 
 
-class Shown:
-    """A node's text, attribute or style property, queued for writing only when it changes."""
+class Node:
+    """A page node a view writes to, through its handle in bridge.js once bound."""
 
     def __init__(self, writes: Writes) -> None:
         self.writes = writes
-        self.handle = ""  # bridge.js's handle, once bound
+        self.handle = ""
+
+    def bound(self, handle: str, rendered: str) -> None:
+        """`bind` found the node, showing `rendered` (what the server rendered into it)."""
+        self.handle = handle
+
+
+class Shown(Node):
+    """A node's text, attribute or style property, queued for writing only when it changes."""
+
+    def __init__(self, writes: Writes) -> None:
+        Node.__init__(self, writes)
         self.shown: str | None = None  # what the node shows; None until bound or first shown
+
+    def bound(self, handle: str, rendered: str) -> None:
+        self.handle = handle
+        if self.shown is None:
+            self.shown = rendered
+        elif self.shown != rendered:  # a view ran before binding and differs from the page
+            self.writes.add(handle, self.shown)
 
     def show(self, value: str) -> None:
         if value != self.shown:
             self.shown = value
             if self.handle:
                 self.writes.add(self.handle, value)
+
+
+class Polyline(Node):
+    """A sparkline's points. bridge.js keeps the points' text: a frame sends only how many
+    points left the line and the points that came, not the whole line (under MicroPython each
+    pass over a 2 KB string, to cut, join, compare or send it, costs ~10 µs)."""
+
+    def __init__(self, writes: Writes, selector: str) -> None:
+        Node.__init__(self, writes)
+        self.line = Sparkline()
+        writes.attach(self, selector, POINTS, "points")
+
+    def bound(self, handle: str, rendered: str) -> None:
+        # The server rendered the points in the box's coordinates, the line keeps data ones.
+        self.handle = handle
+        self.writes.add(handle, "%d %s" % (REDRAWN, self.line.text()))
+
+    def update(self, history: list[float], total: int) -> str:
+        """Show `history`, the last len(history) of `total` prices; returns the transform that
+        maps the points into the box."""
+        dropped, added, line_transform = self.line.update(history, total)
+        if self.handle and (dropped or added):
+            self.writes.add(self.handle, "%d %s" % (dropped, added))
+        return line_transform
 
 
 def text(writes: Writes, selector: str) -> Shown:
@@ -280,10 +322,9 @@ def bind_card(frames: Frames, store: Store, symbol: str) -> Effect:
     change = text(writes, field_of(card, "change"))
     volume = text(writes, field_of(card, "volume"))
     line = field_of(card, "sparkline")
-    points = attribute(writes, line, "points")
+    points = Polyline(writes, line)
     line_transform = attribute(writes, line, "transform")
     direction = attribute(writes, card, "data-direction")
-    sparkline = Sparkline()
     version = store.price_versions[symbol]
 
     def render() -> None:
@@ -298,9 +339,7 @@ def bind_card(frames: Frames, store: Store, symbol: str) -> Effect:
         change.show(change_text)
         direction.show(direction_text)
         volume.show(volume_text)
-        new_points, new_transform = sparkline.update(shown, store.price_counts[symbol])
-        points.show(new_points)
-        line_transform.show(new_transform)
+        line_transform.show(points.update(shown, store.price_counts[symbol]))
 
     return frames.view(render)
 
@@ -322,10 +361,11 @@ def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
     version = store.book_versions[symbol]
     # A full book (every row filled, as the simulator sends) changes nearly every cell, so it
     # is written whole with one format operation instead of 31 compared writes: under
-    # MicroPython that took a frame's 8 books from ~1.9 to ~0.9 ms. Anything else goes cell by cell.
-    # Made once the nodes are bound (the handles are in it); until then, cell by cell, which
-    # only notes the values for binding to compare with the page.
-    template = {"run": ""}
+    # MicroPython that took a frame's 8 books from ~1.9 to ~0.9 ms. Anything else goes cell by
+    # cell. The formats are made once the nodes are bound (the handles are in them), one per
+    # price format; until then, cell by cell, which only notes the values for binding to
+    # compare with the page.
+    runs: dict[str, str] = {}
     count = 3 * len(cells) + 1
     whole = {"written": False}  # the cells' Shown values are stale after a whole write
 
@@ -347,24 +387,25 @@ def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
     def render() -> None:
         version.get()
         book = store.books.get(symbol)
-        bound = spread.handle != ""
-        values = views.full_ladder_values(book) if bound else None
-        if values is None:
+        ladder = views.full_ladder(book) if spread.handle else None
+        if ladder is None:
             render_cells(book)
             return
-        if not template["run"]:
-            template["run"] = _ladder_run(cells, spread)
-        writes.add_run(template["run"] % tuple(values), count)
+        price_format, values = ladder
+        run = runs.get(price_format)
+        if run is None:
+            run = runs[price_format] = _ladder_run(cells, spread, price_format)
+        writes.add_run(run % tuple(values), count)
         whole["written"] = True
 
     return frames.view(render)
 
 
-def _ladder_run(cells: list[tuple[Shown, Shown, Shown]], spread: Shown) -> str:
-    """The "handle␟value␟…" format of a whole ladder, for views.full_ladder_values."""
+def _ladder_run(cells: list[tuple[Shown, Shown, Shown]], spread: Shown, price_format: str) -> str:
+    """The "handle␟value␟…" format of a whole ladder, for views.full_ladder."""
     parts: list[str] = []
     for price, size, depth in cells:
-        for shown, row_format in zip((price, size, depth), views.LADDER_ROW_FORMATS):
+        for shown, row_format in zip((price, size, depth), views.ladder_row_formats(price_format)):
             parts.extend((shown.handle, row_format))
     parts.extend((spread.handle, "%s"))
     return SEPARATOR.join(parts)

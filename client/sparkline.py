@@ -4,8 +4,10 @@ The reference formula maps every point into the 240 x 56 box, so each new price 
 the x of every point, and often the min or max) rewrites the whole `points` string: 200 to 1000
 formatted numbers per symbol per frame, the largest cost of a Python frame. Here the points stay
 in data coordinates (tick index, price) and a `transform` matrix on the polyline maps them into
-the box by the same formula, so a frame formats only the points that arrived and writes two
-attributes. Geometry equals `views.sparkline_points` (tested).
+the box by the same formula, so a frame formats only the points that arrived. The page is told
+only what changed too (`update` returns the count of points that left and the text of those that
+came), so no frame handles the whole line's text. Geometry equals `views.sparkline_points`
+(tested).
 
 Both coordinates are kept relative to a base fixed at the last rebuild, so the numbers stay small
 and the browser's single-precision geometry stays exact.
@@ -16,6 +18,7 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 from .views import FLAT_RANGE, SPARKLINE_HEIGHT, SPARKLINE_WIDTH
 
 REBASE_AFTER = 100_000  # points: rebuild before x values grow long
+REDRAWN = -1  # `update`'s count of points dropped when the line was redrawn whole
 
 
 class Sparkline:
@@ -25,7 +28,6 @@ class Sparkline:
         self.points: list[str] = []
         # Kept alongside the points, so a frame touches only the points that came and went:
         # under MicroPython joining 200 strings or scanning 200 floats costs ~100 µs each.
-        self.text = ""  # " ".join(self.points)
         self.values: list[float] = []  # the prices the points show
         self.low = 0.0  # min(self.values)
         self.high = 0.0  # max(self.values)
@@ -48,7 +50,6 @@ class Sparkline:
         self.base_index = first
         self.base_value = history[0]
         self.points = [self._point(first + offset, value) for offset, value in enumerate(history)]
-        self.text = " ".join(self.points)
         self.values = list(history)
         self._lows = []
         self._low_ticks = []
@@ -81,10 +82,6 @@ class Sparkline:
         """Forget the oldest `count` points; `first` is the tick of the oldest one kept."""
         if count <= 0:
             return
-        cut = count
-        for point in self.points[:count]:
-            cut += len(point)
-        self.text = self.text[cut:]
         del self.points[:count]
         del self.values[:count]
         _forget_before(first, self._low_ticks, self._lows)
@@ -93,23 +90,29 @@ class Sparkline:
             self.low = self._lows[0]
             self.high = self._highs[0]
 
-    def _append(self, history: list[float], first: int, fresh: int) -> None:
+    def _append(self, history: list[float], first: int, fresh: int) -> str:
+        """Add the last `fresh` prices of `history`; returns their points' text."""
         new_values = history[len(history) - fresh :]
         start = first + len(history) - fresh
         new_points = [self._point(start + offset, value) for offset, value in enumerate(new_values)]
-        joined = " ".join(new_points)
-        self.text = self.text + " " + joined if self.points else joined
         self._extend_extremes(new_values, start)
         self.points.extend(new_points)
         self.values.extend(new_values)
+        return " ".join(new_points)
 
-    def update(self, history: list[float], total: int) -> tuple[str, str]:
-        """(points, transform) for `history`, the last len(history) of `total` prices so far."""
+    def text(self) -> str:
+        """The whole line's points."""
+        return " ".join(self.points)
+
+    def update(self, history: list[float], total: int) -> tuple[int, str, str]:
+        """(dropped, added, transform) for `history`, the last len(history) of `total` prices
+        so far: the line's oldest `dropped` points left and the points `added` came at its
+        end, or, with `dropped` REDRAWN, `added` is the whole line."""
         if not history:
+            redrawn = bool(self.points)
             self.points = []
-            self.text = ""
             self.values = []
-            return "", ""
+            return (REDRAWN if redrawn else 0), "", ""
         first = total - len(history)
         known_end = self.first + len(self.points)
         if (
@@ -120,13 +123,15 @@ class Sparkline:
             or total - self.base_index > REBASE_AFTER
         ):
             self._rebuild(history, first)
+            dropped = REDRAWN
+            added = self.text()
         else:
-            self._drop(first - self.first, first)
+            dropped = max(0, first - self.first)
+            self._drop(dropped, first)
             fresh = total - known_end
-            if fresh:
-                self._append(history, first, fresh)
+            added = self._append(history, first, fresh) if fresh else ""
         self.first = first
-        return self.text, self._transform(len(history), first)
+        return dropped, added, self._transform(len(history), first)
 
     def _transform(self, count: int, first: int) -> str:
         # The reference: x = i * width / (n - 1); y = height - (v - low) / span * height.

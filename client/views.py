@@ -12,6 +12,9 @@ FLAT_RANGE = 1e-9
 PLACEHOLDER = "—"
 MINUS = "\u2212"  # a real minus sign, as wide as the plus
 US_PER_S = 1_000_000
+THOUSAND = 1_000
+MILLION = 1_000_000
+BILLION = 1_000_000_000
 S_PER_DAY = 86_400
 
 
@@ -69,19 +72,27 @@ _FIXED = tuple("%." + str(decimals) + "f" for decimals in range(16))
 def format_number(value: float, decimals: int) -> str:
     # Under MicroPython every slice or concatenation costs ~1 µs: the common cases take the
     # fewest string operations (this runs ~100 times per frame).
-    negative = value < 0
+    if value > 0:  # not NaN, and not -0.0, which "%f" would sign
+        text = _FIXED[decimals] % value
+        whole = len(text) - decimals - 1 if decimals else len(text)
+        if whole <= 3:  # most numbers shown need no separator
+            return text
+        if whole <= 6 and text[0] != "i":  # not inf
+            return "%s,%s" % (text[: whole - 3], text[whole - 3 :])
+        return _grouped_number(text)
     text = _FIXED[decimals] % abs(value)
     whole = len(text) - decimals - 1 if decimals else len(text)
-    if whole > 3:  # most numbers shown need no separator: skip the grouping then
-        if whole <= 6 and text[0].isdigit():
-            text = "%s,%s" % (text[: whole - 3], text[whole - 3 :])
-        else:
-            point = text.find(".")  # inf and nan have no point
-            whole = point if point >= 0 else len(text)
-            text = _grouped(text[:whole]) + text[whole:]
-    if negative and text.strip("0.,") != "":
+    if whole > 3:
+        text = _grouped_number(text)
+    if value < 0 and text.strip("0.,") != "":  # not one that rounds to zero
         return MINUS + text
     return text
+
+
+def _grouped_number(text: str) -> str:
+    point = text.find(".")  # inf and nan have no point
+    whole = point if point >= 0 else len(text)
+    return _grouped(text[:whole]) + text[whole:]
 
 
 def format_price(price: float | None) -> str:
@@ -107,8 +118,8 @@ def _change(pct: float | None) -> tuple[str, str]:
     if text == "0.00":
         return "0.00%", "flat"
     if pct > 0:
-        return "+" + text + "%", "up"
-    return MINUS + text + "%", "down"
+        return "+%s%%" % text, "up"
+    return MINUS + "%s%%" % text, "down"
 
 
 def format_change(pct: float | None) -> str:
@@ -121,7 +132,17 @@ def change_direction(pct: float | None) -> str:
 
 
 def format_volume(volume: int | None) -> str:
-    return PLACEHOLDER if volume is None else _grouped(str(int(volume)))
+    if volume is None:
+        return PLACEHOLDER
+    whole = int(volume)
+    # By arithmetic where it can be: one format instead of a split, slices and a join.
+    if 0 <= whole < THOUSAND:
+        return "%d" % whole
+    if 0 <= whole < MILLION:
+        return "%d,%03d" % (whole // THOUSAND, whole % THOUSAND)
+    if 0 <= whole < BILLION:
+        return "%d,%03d,%03d" % (whole // MILLION, whole // THOUSAND % THOUSAND, whole % THOUSAND)
+    return _grouped(str(whole))
 
 
 def format_size(size: float) -> str:
@@ -214,16 +235,24 @@ def ladder_levels(book: Message | None) -> list[tuple[str, str, str]]:
     return rows(asks)[::-1] + rows(bids)
 
 
-# One ladder row as format strings: its price text, format_size and depth_scale (of a ratio of
-# at most 1). A full book fills every row; the DOM layer then formats the whole ladder in one
-# operation from these and `full_ladder_values` (under MicroPython ~1 µs per call saved, and
-# a book has 31 cells).
-LADDER_ROW_FORMATS = ("%s", "%.4f", "scaleX(%.3f)")
+# One ladder row as format strings: its price (PRICE_TEXT, or the price's own "%.Nf" format where
+# that shows what format_price would), format_size, and depth_scale of a ratio of at most 1. A
+# full book fills every row; the DOM layer then formats the whole ladder in one operation from
+# these and `full_ladder` (under MicroPython ~1 µs per call saved, and a book has 31 cells).
+PRICE_TEXT = "%s"
+SIZE_FORMAT = "%.4f"
+DEPTH_FORMAT = "scaleX(%.3f)"
+PLAIN_BELOW = 999.0  # prices below this need no thousands separator, even rounded up
 
 
-def full_ladder_values(book: Message | None) -> list[object] | None:
-    """The values for LADDER_ROW_FORMATS, row after row as `ladder_levels` orders them, then
-    the spread text; None unless both sides have BOOK_DEPTH levels and a positive size."""
+def ladder_row_formats(price_format: str) -> tuple[str, str, str]:
+    return (price_format, SIZE_FORMAT, DEPTH_FORMAT)
+
+
+def full_ladder(book: Message | None) -> tuple[str, list[object]] | None:
+    """(price format, values) for a whole ladder, its rows as `ladder_levels` orders them and
+    each as `ladder_row_formats(price format)` formats it, then the spread text; None unless
+    both sides have BOOK_DEPTH levels and a positive size."""
     if not book:
         return None
     asks = book["asks"]
@@ -235,12 +264,20 @@ def full_ladder_values(book: Message | None) -> list[object] | None:
     if not largest > 0:
         return None
     values: list[object] = []
-    for price, size in levels:
-        values.append(format_price(price))
-        values.append(size)
-        values.append(size / largest)
+    low = min(levels)[0]
+    high = max(levels)[0]
+    decimals = price_decimals(high)
+    if low > 0 and high < PLAIN_BELOW and price_decimals(low) == decimals:
+        # Every price has the same decimals and no separator: the format does it all.
+        price_format = _FIXED[decimals]
+        for price, size in levels:
+            values += (price, size, size / largest)
+    else:
+        price_format = PRICE_TEXT
+        for price, size in levels:
+            values += (format_price(price), size, size / largest)
     values.append(format_spread(bids[0][0], asks[0][0]))
-    return values
+    return price_format, values
 
 
 def book_spread(book: Message | None) -> str:

@@ -12,6 +12,9 @@ const ATTRIBUTE = 1; // node.setAttribute(name, value)
 const STYLE = 2; // node.style[name] = value
 const PREPEND_ROWS = 3; // insert HTML rows at the top, keep at most `name` rows
 const REPLACE_HTML = 4; // node.innerHTML = value
+const POINTS = 5; // "<dropped> <added>": the points text loses its first `dropped` points and
+// gains `added` at the end; a `dropped` of REDRAWN replaces it with `added`
+const REDRAWN = -1;
 
 const targets = [];
 
@@ -71,7 +74,7 @@ export function bind(requests) {
     if (node === null) throw new Error(`the page has no ${parts[i]} node to hydrate`);
     const kind = Number(parts[i + 1]);
     const name = kind === PREPEND_ROWS ? Number(parts[i + 2]) : parts[i + 2];
-    targets.push({ node, kind, name });
+    targets.push({ node, kind, name, text: "" });
     reply.push(rendered(node, kind, name));
   }
   return reply.join(SEPARATOR);
@@ -81,7 +84,8 @@ export function bind(requests) {
 export function write(batch) {
   const parts = batch.split(SEPARATOR);
   for (let i = 0; i + 1 < parts.length; i += 2) {
-    const { node, kind, name } = targets[parts[i]];
+    const target = targets[parts[i]];
+    const { node, kind, name } = target;
     const value = parts[i + 1];
     switch (kind) {
       case TEXT: {
@@ -108,8 +112,27 @@ export function write(batch) {
       case REPLACE_HTML:
         node.innerHTML = value;
         break;
+      case POINTS:
+        target.text = movedPoints(target.text, value);
+        node.setAttribute(name, target.text);
+        break;
     }
   }
+}
+
+/** `points` after a POINTS write of `change`, "<dropped> <added>". */
+function movedPoints(points, change) {
+  const cut = change.indexOf(" ");
+  const dropped = Number(change.slice(0, cut));
+  const added = change.slice(cut + 1);
+  if (dropped === REDRAWN) return added;
+  let kept = points;
+  for (let left = dropped; left > 0 && kept !== ""; left -= 1) {
+    const next = kept.indexOf(" ");
+    kept = next < 0 ? "" : kept.slice(next + 1);
+  }
+  if (added === "") return kept;
+  return kept === "" ? added : `${kept} ${added}`;
 }
 
 // -- Worker mode: Python runs in a worker, the main thread only paints ------------------------

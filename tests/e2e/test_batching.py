@@ -15,17 +15,36 @@ READOUTS = {"0": "off", "16": "16 ms", "auto": "auto · off"}  # auto on an idle
 SAME_SEQ_TIMEOUT_S = 30.0
 BEHIND_TIMEOUT_MS = 45_000
 READOUT_IS = "(text) => document.querySelector('[data-field=\"batch\"]').textContent === text"
-# The texts a person reads: every card, ladder, the system panel and the newest trades.
-# (Sparkline x coordinates count ticks since the page loaded, so those differ by design.)
+# The texts a person reads: every card, ladder, the system panel and the newest trades; and
+# every sparkline where the browser draws it. (A sparkline's points count ticks since the page
+# loaded, so they differ by design; its transform maps them into the box.)
 SHOWN = """
 () => ({
   seq: document.querySelector('[data-field="seq"]').textContent,
   texts: [...document.querySelectorAll(
     '.card [data-field]:not([data-field="sparkline"]), [data-book] [data-field], '
     + '[data-panel="system"] [data-field], tbody[data-list="trades"] tr'
-  )].map((node) => node.style.transform || node.textContent)
+  )].map((node) => node.style.transform || node.textContent),
+  lines: [...document.querySelectorAll('.card polyline')].map((line) => {
+    const transform = line.transform.baseVal.consolidate();
+    const m = transform === null ? new DOMMatrix() : transform.matrix;
+    return [...line.points].map((p) => [m.a * p.x + m.c * p.y + m.e, m.b * p.x + m.d * p.y + m.f]);
+  })
 })
 """
+DRAWN_TOLERANCE = 0.06  # box units: the reference rounds each coordinate to 0.1
+
+
+def same_lines(drawn: list[list[list[float]]], expected: list[list[list[float]]]) -> bool:
+    """Whether two pages draw every sparkline in the same place."""
+    if [len(line) for line in drawn] != [len(line) for line in expected]:
+        return False
+    return all(
+        abs(a - b) <= DRAWN_TOLERANCE
+        for line, other in zip(drawn, expected, strict=True)
+        for point, other_point in zip(line, other, strict=True)
+        for a, b in zip(point, other_point, strict=True)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +63,10 @@ def shown_at_one_seq(pages: list[Page]) -> list[dict[str, object]]:
         time.sleep(0.4)
         shown = [page.evaluate(SHOWN) for page in pages]
         settled = len({item["seq"] for item in shown}) == 1
-        if settled and all(item["texts"] == shown[0]["texts"] for item in shown):
+        if settled and all(
+            item["texts"] == shown[0]["texts"] and same_lines(item["lines"], shown[0]["lines"])
+            for item in shown
+        ):
             return shown
         if time.monotonic() > deadline:
             return shown
@@ -77,9 +99,11 @@ def test_every_engine_and_mode_goes_live_and_shows_the_same_values(
         for context in contexts:
             context.close()
     assert len({item["seq"] for item in shown}) == 1, [item["seq"] for item in shown]
-    first = shown[0]["texts"]
+    first = shown[0]
     for item in shown[1:]:
-        assert item["texts"] == first
+        assert item["texts"] == first["texts"]
+        assert same_lines(item["lines"], first["lines"]), "a sparkline is drawn elsewhere"
+    assert all(len(line) > 1 for line in first["lines"]), "every card draws its line"
     assert [m["batch"] for m in metrics] == list(MODES) * len(ENGINES)
     assert all(m["gaps"] == 0 for m in metrics)
     assert all(log.errors == [] for log in logs)

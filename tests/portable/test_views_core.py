@@ -60,15 +60,31 @@ def test_a_full_ladder_formatted_at_once_shows_what_its_cells_would():
         "bids": [[44001.06 - 3.5 * i, 0.0123 + 1.1 * i] for i in range(5)],
         "asks": [[44009.86 + 2.25 * i, 4.9876 - 0.7 * i] for i in range(5)],
     }
-    values = views.full_ladder_values(book)
-    assert values is not None
-    row_formats = views.LADDER_ROW_FORMATS * 10
-    at_once = [fmt % value for fmt, value in zip(row_formats, values)] + [values[-1]]
-    one_by_one: list[str] = []
-    for row in views.ladder_levels(book):
-        one_by_one.extend(row)
-    one_by_one.append(views.book_spread(book))
-    assert at_once == one_by_one
+    for scale in (1.0, 0.01, 0.0001):  # grouped prices, plain ones, and more decimals
+        scaled = {side: [[p * scale, s] for p, s in levels] for side, levels in book.items()}
+        ladder = views.full_ladder(scaled)
+        assert ladder is not None
+        price_format, values = ladder
+        row_formats = views.ladder_row_formats(price_format) * 10
+        at_once = [fmt % value for fmt, value in zip(row_formats, values)] + [values[-1]]
+        one_by_one: list[str] = []
+        for row in views.ladder_levels(scaled):
+            one_by_one.extend(row)
+        one_by_one.append(views.book_spread(scaled))
+        assert at_once == one_by_one, scale
+
+
+def test_a_ladder_whose_prices_differ_in_decimals_is_formatted_price_by_price():
+    book = {
+        "bids": [[0.99 - 0.01 * i, 1.0] for i in range(5)],  # 0.99 has 6 decimals, 1.00 has 5
+        "asks": [[1.0 + 0.01 * i, 1.0] for i in range(5)],
+    }
+    ladder = views.full_ladder(book)
+    assert ladder is not None
+    price_format, values = ladder
+    assert price_format == views.PRICE_TEXT
+    assert values[12] == views.format_price(1.0)  # the best ask, after the other four
+    assert values[15] == views.format_price(0.99)
 
 
 def test_only_full_books_are_formatted_at_once():
@@ -76,12 +92,12 @@ def test_only_full_books_are_formatted_at_once():
         "bids": [[99.0 - i, 1.0] for i in range(5)],
         "asks": [[100.0 + i, 1.0] for i in range(5)],
     }
-    assert views.full_ladder_values(full) is not None
-    assert views.full_ladder_values(None) is None
-    assert views.full_ladder_values({"bids": full["bids"][:4], "asks": full["asks"]}) is None
+    assert views.full_ladder(full) is not None
+    assert views.full_ladder(None) is None
+    assert views.full_ladder({"bids": full["bids"][:4], "asks": full["asks"]}) is None
     empty_sizes = {"bids": [[99.0 - i, 0.0] for i in range(5)], "asks": full["asks"]}
     empty_sizes["asks"] = [[100.0 + i, 0.0] for i in range(5)]
-    assert views.full_ladder_values(empty_sizes) is None
+    assert views.full_ladder(empty_sizes) is None
 
 
 def test_numbers_group_thousands_and_sign_like_the_reference():
@@ -92,3 +108,8 @@ def test_numbers_group_thousands_and_sign_like_the_reference():
     assert views.format_number(-0.0, 2) == "0.00"
     assert views.format_number(-0.001, 2) == "0.00"
     assert views.format_number(999.999, 2) == "1,000.00"
+    assert views.format_number(1234567.0, 2) == "1,234,567.00"
+    assert views.format_number(-1234567.0, 0) == "\u22121,234,567"
+    assert views.format_number(float("nan"), 2) == "nan"
+    assert views.format_number(float("inf"), 2) == "inf"
+    assert views.format_number(float("-inf"), 0) == "\u2212inf"

@@ -7,14 +7,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from client.protocol import price_decimals
+from client.protocol import BOOK_DEPTH, price_decimals
 from client.views import (
+    book_spread,
     change_direction,
     depth_scale,
     format_change,
     format_clock,
+    format_number,
     format_price,
     format_volume,
+    full_ladder,
+    ladder_levels,
+    ladder_row_formats,
     sparkline_points,
 )
 
@@ -220,3 +225,38 @@ def test_depth_is_always_between_0_and_1(size: float, largest: float) -> None:
     shown = depth_scale(size, largest)
     assert shown.startswith("scaleX(")
     assert 0.0 <= float(shown[len("scaleX(") : -1]) <= 1.0
+
+
+LEVEL_PRICES = st.floats(min_value=1e-4, max_value=1e7, allow_nan=False, allow_infinity=False)
+LEVEL_SIZES = st.floats(min_value=1e-4, max_value=1e3)
+
+
+@given(
+    st.lists(LEVEL_PRICES, min_size=2 * BOOK_DEPTH, max_size=2 * BOOK_DEPTH, unique=True),
+    st.lists(LEVEL_SIZES, min_size=2 * BOOK_DEPTH, max_size=2 * BOOK_DEPTH),
+)
+def test_a_whole_ladder_at_once_shows_what_its_cells_would(
+    prices: list[float], sizes: list[float]
+) -> None:
+    ordered = sorted(prices)
+    book = {
+        "bids": [
+            [p, s] for p, s in zip(ordered[:BOOK_DEPTH][::-1], sizes[:BOOK_DEPTH], strict=True)
+        ],
+        "asks": [[p, s] for p, s in zip(ordered[BOOK_DEPTH:], sizes[BOOK_DEPTH:], strict=True)],
+    }
+    ladder = full_ladder(book)
+    assert ladder is not None
+    price_format, values = ladder
+    formats = ladder_row_formats(price_format) * (2 * BOOK_DEPTH)
+    at_once = [fmt % value for fmt, value in zip(formats, values[:-1], strict=True)] + [values[-1]]
+    one_by_one = [text for row in ladder_levels(book) for text in row] + [book_spread(book)]
+    assert at_once == one_by_one
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=0, max_value=8))
+def test_format_number_is_pythons_grouping_with_a_real_minus(value: float, decimals: int) -> None:
+    expected = f"{abs(value):,.{decimals}f}"
+    if value < 0 and expected.strip("0.,") != "":
+        expected = MINUS + expected
+    assert format_number(value, decimals) == expected
