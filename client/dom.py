@@ -365,7 +365,7 @@ def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
     # cell. The formats are made once the nodes are bound (the handles are in them), one per
     # price format; until then, cell by cell, which only notes the values for binding to
     # compare with the page.
-    runs: dict[str, str] = {}
+    runs: dict[tuple[int, int], str] = {}
     count = 3 * len(cells) + 1
     whole = {"written": False}  # the cells' Shown values are stale after a whole write
 
@@ -391,24 +391,20 @@ def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
         if ladder is None:
             render_cells(book)
             return
-        price_format, values = ladder
-        run = runs.get(price_format)
+        layout, arguments = ladder
+        run = runs.get(layout)
         if run is None:
-            run = runs[price_format] = _ladder_run(cells, spread, price_format)
-        writes.add_run(run % tuple(values), count)
+            run = runs[layout] = _ladder_run(cells, spread, views.ladder_fields(layout))
+        writes.add_run(run.format(*arguments), count)
         whole["written"] = True
 
     return frames.view(render)
 
 
-def _ladder_run(cells: list[tuple[Shown, Shown, Shown]], spread: Shown, price_format: str) -> str:
-    """The "handle␟value␟…" format of a whole ladder, for views.full_ladder."""
-    parts: list[str] = []
-    for price, size, depth in cells:
-        for shown, row_format in zip((price, size, depth), views.ladder_row_formats(price_format)):
-            parts.extend((shown.handle, row_format))
-    parts.extend((spread.handle, "%s"))
-    return SEPARATOR.join(parts)
+def _ladder_run(cells: list[tuple[Shown, Shown, Shown]], spread: Shown, fields: list[str]) -> str:
+    """The "handle␟value␟…" format of a whole ladder, from views.ladder_fields."""
+    nodes = [shown for cell in cells for shown in cell] + [spread]
+    return SEPARATOR.join([node.handle + SEPARATOR + field for node, field in zip(nodes, fields)])
 
 
 def bind_trades(frames: Frames, store: Store) -> Effect:

@@ -235,49 +235,72 @@ def ladder_levels(book: Message | None) -> list[tuple[str, str, str]]:
     return rows(asks)[::-1] + rows(bids)
 
 
-# One ladder row as format strings: its price (PRICE_TEXT, or the price's own "%.Nf" format where
-# that shows what format_price would), format_size, and depth_scale of a ratio of at most 1. A
-# full book fills every row; the DOM layer then formats the whole ladder in one operation from
-# these and `full_ladder` (under MicroPython ~1 µs per call saved, and a book has 31 cells).
-PRICE_TEXT = "%s"
-SIZE_FORMAT = "%.4f"
-DEPTH_FORMAT = "scaleX(%.3f)"
-PLAIN_BELOW = 999.0  # prices below this need no thousands separator, even rounded up
+# A whole ladder is written with one str.format (under MicroPython each call, slice or format
+# costs ~1 µs, and a ladder has 31 cells): `full_ladder` gives a layout and the arguments, and
+# `ladder_fields(layout)` the field of each cell, row after row as `ladder_levels` orders them
+# (price, size, depth bar), then the spread; a field names its argument by position.
+LADDER_ROWS = 2 * BOOK_DEPTH
+PRICE_TEXTS = 0  # layouts: the prices as format_price texts
+PLAIN_PRICES = 1  # the prices as numbers of the layout's decimals, needing no separator
+GROUPED_PRICES = 2  # the prices as (thousands, rest) numbers, shown "thousands,rest"
+PLAIN_BELOW = 999.0  # prices below this need no separator, even rounded up
+GROUPED_FROM = 1_000.0
+GROUPED_BELOW = 999_000.0  # the thousands need no separator
+WHOLE_REST_BELOW = 999.0  # a rest this far from 1000 cannot round up to it
 
 
-def ladder_row_formats(price_format: str) -> tuple[str, str, str]:
-    return (price_format, SIZE_FORMAT, DEPTH_FORMAT)
+def ladder_fields(layout: tuple[int, int]) -> list[str]:
+    """The format field of every ladder cell, then of the spread, for `full_ladder`'s
+    arguments laid out as `layout` (its kind of prices and their decimals)."""
+    kind, decimals = layout
+    rows = range(LADDER_ROWS)
+    if kind == GROUPED_PRICES:
+        width = decimals + 4  # "999." and the decimals, padded with zeros
+        rest = "{%d:0" + str(width) + "." + str(decimals) + "f}"
+        prices = ["{%d:.0f}," % row + rest % (LADDER_ROWS + row) for row in rows]
+    elif kind == PLAIN_PRICES:
+        prices = ["{%d:.%df}" % (row, decimals) for row in rows]
+    else:
+        prices = ["{%d}" % row for row in rows]
+    sizes_at = len(prices) * (2 if kind == GROUPED_PRICES else 1)
+    bars_at = sizes_at + LADDER_ROWS
+    fields: list[str] = []
+    for row in rows:
+        fields += (prices[row], "{%d:.4f}" % (sizes_at + row), "scaleX({%d:.3f})" % (bars_at + row))
+    fields.append("{%d}" % (bars_at + LADDER_ROWS))
+    return fields
 
 
-def full_ladder(book: Message | None) -> tuple[str, list[object]] | None:
-    """(price format, values) for a whole ladder, its rows as `ladder_levels` orders them and
-    each as `ladder_row_formats(price format)` formats it, then the spread text; None unless
-    both sides have BOOK_DEPTH levels and a positive size."""
+def full_ladder(book: Message | None) -> tuple[tuple[int, int], tuple[object, ...]] | None:
+    """(layout, arguments) of a whole ladder for `ladder_fields(layout)`, showing what
+    `ladder_levels` and `book_spread` would; None unless both sides have BOOK_DEPTH levels and
+    a positive size."""
     if not book:
         return None
     asks = book["asks"]
     bids = book["bids"]
     if len(asks) != BOOK_DEPTH or len(bids) != BOOK_DEPTH:
         return None
-    levels = asks[::-1] + bids
-    largest = max([level[1] for level in levels])
+    prices, sizes = zip(*(asks[::-1] + bids))
+    largest = max(sizes)
     if not largest > 0:
         return None
-    values: list[object] = []
-    low = min(levels)[0]
-    high = max(levels)[0]
+    bars = tuple([size / largest for size in sizes])  # depth_scale's, at most 1
+    spread = (format_spread(bids[0][0], asks[0][0]),)
+    low = min(prices)
+    high = max(prices)
     decimals = price_decimals(high)
-    if low > 0 and high < PLAIN_BELOW and price_decimals(low) == decimals:
-        # Every price has the same decimals and no separator: the format does it all.
-        price_format = _FIXED[decimals]
-        for price, size in levels:
-            values += (price, size, size / largest)
-    else:
-        price_format = PRICE_TEXT
-        for price, size in levels:
-            values += (format_price(price), size, size / largest)
-    values.append(format_spread(bids[0][0], asks[0][0]))
-    return price_format, values
+    if low > 0 and price_decimals(low) == decimals:  # then every price has these decimals
+        if high < PLAIN_BELOW:
+            return (PLAIN_PRICES, decimals), prices + sizes + bars + spread
+        if low >= GROUPED_FROM and high < GROUPED_BELOW:
+            # Split exactly: each rest is price - 1000 * thousands, with the price's decimals.
+            thousands, rests = zip(*[divmod(price, 1000.0) for price in prices])
+            if max(rests) < WHOLE_REST_BELOW:
+                layout = (GROUPED_PRICES, decimals)
+                return layout, thousands + rests + sizes + bars + spread
+    texts = tuple([format_price(price) for price in prices])
+    return (PRICE_TEXTS, 0), texts + sizes + bars + spread
 
 
 def book_spread(book: Message | None) -> str:

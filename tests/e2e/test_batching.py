@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -54,7 +55,7 @@ def slow_server() -> Iterator[RunningServer]:
         yield running
 
 
-def shown_at_one_seq(pages: list[Page]) -> list[dict[str, object]]:
+def shown_at_one_seq(pages: list[Page]) -> list[dict[str, Any]]:
     """What every page shows, read once they all show the same seq and have painted it (on a
     busy machine a page may be a frame or a panel refresh behind at any one read)."""
     deadline = time.monotonic() + SAME_SEQ_TIMEOUT_S

@@ -1,6 +1,7 @@
 """Views in every engine: the same text for the same numbers."""
 
 from client import views
+from client.protocol import Message
 
 
 def test_sparkline_follows_the_reference_formula_on_exact_values():
@@ -55,18 +56,23 @@ def test_trade_rows_escape_what_they_show():
     assert "&lt;b&gt;" in row
 
 
+def ladder_at_once(book: Message) -> "list[str]":
+    """Every cell's text, then the spread, as the one format operation writes them."""
+    ladder = views.full_ladder(book)
+    assert ladder is not None
+    layout, arguments = ladder
+    return "\u001f".join(views.ladder_fields(layout)).format(*arguments).split("\u001f")
+
+
 def test_a_full_ladder_formatted_at_once_shows_what_its_cells_would():
     book = {
         "bids": [[44001.06 - 3.5 * i, 0.0123 + 1.1 * i] for i in range(5)],
         "asks": [[44009.86 + 2.25 * i, 4.9876 - 0.7 * i] for i in range(5)],
     }
-    for scale in (1.0, 0.01, 0.0001):  # grouped prices, plain ones, and more decimals
+    # Grouped prices, plain ones, more decimals, and a million, shown price by price.
+    for scale in (1.0, 0.01, 0.0001, 100.0):
         scaled = {side: [[p * scale, s] for p, s in levels] for side, levels in book.items()}
-        ladder = views.full_ladder(scaled)
-        assert ladder is not None
-        price_format, values = ladder
-        row_formats = views.ladder_row_formats(price_format) * 10
-        at_once = [fmt % value for fmt, value in zip(row_formats, values)] + [values[-1]]
+        at_once = ladder_at_once(scaled)
         one_by_one: list[str] = []
         for row in views.ladder_levels(scaled):
             one_by_one.extend(row)
@@ -81,10 +87,32 @@ def test_a_ladder_whose_prices_differ_in_decimals_is_formatted_price_by_price():
     }
     ladder = views.full_ladder(book)
     assert ladder is not None
-    price_format, values = ladder
-    assert price_format == views.PRICE_TEXT
-    assert values[12] == views.format_price(1.0)  # the best ask, after the other four
-    assert values[15] == views.format_price(0.99)
+    layout, arguments = ladder
+    assert layout[0] == views.PRICE_TEXTS
+    assert arguments[4] == views.format_price(1.0)  # the best ask, after the other four
+    assert arguments[5] == views.format_price(0.99)
+    one_by_one = [text for row in views.ladder_levels(book) for text in row]
+    assert ladder_at_once(book)[:-1] == one_by_one
+
+
+def test_a_grouped_price_that_would_round_up_to_the_next_thousand_is_formatted_alone():
+    book = {
+        "bids": [[45999.996 - 10.0 * i, 1.0] for i in range(5)],  # "46,000.00" at the top
+        "asks": [[46010.0 + 10.0 * i, 1.0] for i in range(5)],
+    }
+    ladder = views.full_ladder(book)
+    assert ladder is not None
+    assert ladder[0][0] == views.PRICE_TEXTS
+    cells = ladder_at_once(book)
+    assert cells[15] == "46,000.00"
+    assert cells[15] == views.ladder_levels(book)[5][0]
+
+
+def test_integer_prices_and_sizes_format_like_floats():
+    book = {"bids": [[99 - i, 2] for i in range(5)], "asks": [[100 + i, 1] for i in range(5)]}
+    one_by_one = [text for row in views.ladder_levels(book) for text in row]
+    one_by_one.append(views.book_spread(book))
+    assert ladder_at_once(book) == one_by_one
 
 
 def test_only_full_books_are_formatted_at_once():

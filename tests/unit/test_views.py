@@ -18,8 +18,8 @@ from client.views import (
     format_price,
     format_volume,
     full_ladder,
+    ladder_fields,
     ladder_levels,
-    ladder_row_formats,
     sparkline_points,
 )
 
@@ -227,7 +227,12 @@ def test_depth_is_always_between_0_and_1(size: float, largest: float) -> None:
     assert 0.0 <= float(shown[len("scaleX(") : -1]) <= 1.0
 
 
-LEVEL_PRICES = st.floats(min_value=1e-4, max_value=1e7, allow_nan=False, allow_infinity=False)
+LEVEL_PRICES = st.one_of(
+    st.floats(min_value=1e-4, max_value=1e7, allow_nan=False, allow_infinity=False),
+    st.floats(min_value=990.0, max_value=1010.0),  # where plain prices end and grouped begin
+    st.floats(min_value=45_990.0, max_value=46_010.0),  # around a thousand
+    st.floats(min_value=998_000.0, max_value=1_001_000.0),  # where one separator ends
+)
 LEVEL_SIZES = st.floats(min_value=1e-4, max_value=1e3)
 
 
@@ -247,9 +252,8 @@ def test_a_whole_ladder_at_once_shows_what_its_cells_would(
     }
     ladder = full_ladder(book)
     assert ladder is not None
-    price_format, values = ladder
-    formats = ladder_row_formats(price_format) * (2 * BOOK_DEPTH)
-    at_once = [fmt % value for fmt, value in zip(formats, values[:-1], strict=True)] + [values[-1]]
+    layout, arguments = ladder
+    at_once = "\u001f".join(ladder_fields(layout)).format(*arguments).split("\u001f")
     one_by_one = [text for row in ladder_levels(book) for text in row] + [book_spread(book)]
     assert at_once == one_by_one
 
