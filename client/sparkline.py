@@ -28,9 +28,8 @@ class Sparkline:
         self.points: list[str] = []
         # Kept alongside the points, so a frame touches only the points that came and went:
         # under MicroPython joining 200 strings or scanning 200 floats costs ~100 µs each.
-        self.values: list[float] = []  # the prices the points show
-        self.low = 0.0  # min(self.values)
-        self.high = 0.0  # max(self.values)
+        self.low = 0.0  # the lowest price the points show
+        self.high = 0.0  # the highest
         # The sliding window's minimum and maximum, kept as monotonic queues (ascending lows,
         # descending highs) with the tick of each: the window's extreme is the first, and one
         # that leaves is dropped from the front. A rescan of 200 floats costs ~60 µs under
@@ -50,7 +49,6 @@ class Sparkline:
         self.base_index = first
         self.base_value = history[0]
         self.points = [self._point(first + offset, value) for offset, value in enumerate(history)]
-        self.values = list(history)
         self._lows = []
         self._low_ticks = []
         self._highs = []
@@ -78,26 +76,28 @@ class Sparkline:
         self.low = lows[0]
         self.high = highs[0]
 
-    def _drop(self, count: int, first: int) -> None:
-        """Forget the oldest `count` points; `first` is the tick of the oldest one kept."""
-        if count <= 0:
-            return
-        del self.points[:count]
-        del self.values[:count]
-        _forget_before(first, self._low_ticks, self._lows)
-        _forget_before(first, self._high_ticks, self._highs)
-        if self._lows:
-            self.low = self._lows[0]
-            self.high = self._highs[0]
+    def _forget_before(self, first: int) -> None:
+        """Drop the extremes whose tick left the window (those before `first`)."""
+        lows = self._lows
+        low_ticks = self._low_ticks
+        while low_ticks and low_ticks[0] < first:
+            low_ticks.pop(0)
+            lows.pop(0)
+        highs = self._highs
+        high_ticks = self._high_ticks
+        while high_ticks and high_ticks[0] < first:
+            high_ticks.pop(0)
+            highs.pop(0)
+        if lows:
+            self.low = lows[0]
+            self.high = highs[0]
 
-    def _append(self, history: list[float], first: int, fresh: int) -> str:
-        """Add the last `fresh` prices of `history`; returns their points' text."""
+    def _append(self, history: list[float], fresh: int, start: int) -> str:
+        """Add the last `fresh` prices of `history`, from tick `start`; returns their points."""
         new_values = history[len(history) - fresh :]
-        start = first + len(history) - fresh
         new_points = [self._point(start + offset, value) for offset, value in enumerate(new_values)]
         self._extend_extremes(new_values, start)
         self.points.extend(new_points)
-        self.values.extend(new_values)
         return " ".join(new_points)
 
     def text(self) -> str:
@@ -108,15 +108,16 @@ class Sparkline:
         """(dropped, added, transform) for `history`, the last len(history) of `total` prices
         so far: the line's oldest `dropped` points left and the points `added` came at its
         end, or, with `dropped` REDRAWN, `added` is the whole line."""
-        if not history:
+        count = len(history)
+        if not count:
             redrawn = bool(self.points)
             self.points = []
-            self.values = []
             return (REDRAWN if redrawn else 0), "", ""
-        first = total - len(history)
-        known_end = self.first + len(self.points)
+        first = total - count
+        points = self.points
+        known_end = self.first + len(points)
         if (
-            not self.points
+            not points
             or first < self.first
             or first > known_end
             or total < known_end
@@ -126,12 +127,22 @@ class Sparkline:
             dropped = REDRAWN
             added = self.text()
         else:
-            dropped = max(0, first - self.first)
-            self._drop(dropped, first)
+            dropped = first - self.first
+            if dropped:
+                del points[:dropped]
+                self._forget_before(first)
             fresh = total - known_end
-            added = self._append(history, first, fresh) if fresh else ""
+            if fresh == 1:  # the usual frame, inline: under MicroPython each call costs ~1 µs
+                value = history[-1]
+                added = self._point(known_end, value)
+                points.append(added)
+                self._extend_extremes([value], known_end)
+            elif fresh:
+                added = self._append(history, fresh, known_end)
+            else:
+                added = ""
         self.first = first
-        return dropped, added, self._transform(len(history), first)
+        return dropped, added, self._transform(count, first)
 
     def _transform(self, count: int, first: int) -> str:
         # The reference: x = i * width / (n - 1); y = height - (v - low) / span * height.
@@ -144,13 +155,3 @@ class Sparkline:
         shift_x = (self.base_index - first) * step
         shift_y = self.height - (self.base_value - low) * scale_y
         return "matrix(%r 0 0 %r %r %r)" % (step, -scale_y, shift_x, shift_y)
-
-
-def _forget_before(first: int, ticks: list[int], values: list[float]) -> None:
-    """Drop a monotonic queue's entries whose tick left the window (those before `first`)."""
-    gone = 0
-    while gone < len(ticks) and ticks[gone] < first:
-        gone += 1
-    if gone:
-        del ticks[:gone]
-        del values[:gone]
