@@ -30,6 +30,7 @@ SLOWEST_FRAME_MS = 100.0
 FRAME_SMOOTHING = 0.2  # weight of the newest interval in the running estimate
 RENDER_LEAD_MS = 4.0
 TOAST_MS = 6000.0
+REPORTED_VIEW_FAILURES = 10  # a view's errors on the console; later ones are only counted
 SEPARATOR = "\u001f"  # bridge.js splits a frame's writes on it
 
 # How bridge.js writes to a registered node (its constants, in the same order).
@@ -209,6 +210,7 @@ class Frames:
         self.stale: list[Effect] = []
         self.frames = 0
         self.after_frame: list[Callable[[float], None]] = []
+        self.view_failures = 0
         self._handle = runtime.proxy(self._on_frame)
         self._running = False
 
@@ -250,11 +252,20 @@ class Frames:
         started = runtime.stopwatch_us()
         stale, self.stale = self.stale, []
         for effect in stale:
-            effect.run()
+            try:
+                effect.run()
+            except Exception as error:  # one view's bug must not stop the others, or the frames
+                self._view_failed(error)
         sent = self.writes.flush()
         if stale:
             self.measurements.render.add(runtime.since_us(started) / 1000.0)
         return sent
+
+    def _view_failed(self, error: Exception) -> None:
+        # An exception thrown back into the browser's frame callback is not shown anywhere.
+        self.view_failures += 1
+        if self.view_failures <= REPORTED_VIEW_FAILURES:
+            runtime.report(error, "tickscope: a view failed; the page goes on without its update")
 
     def _frame_done(self, now: float) -> None:
         self.frames += 1

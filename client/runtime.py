@@ -7,6 +7,7 @@ clear error instead of failing somewhere deep.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
+import sys
 import time
 
 TYPE_CHECKING = False
@@ -172,6 +173,28 @@ def clear_timeout(timer: int) -> None:
 
 def new_websocket(url: str) -> Any:
     return _browser().WebSocket.new(url)
+
+
+def report(error: BaseException, context: str) -> None:
+    """An unexpected error on the browser's console (stderr under CPython), with its trace."""
+    text = context + "\n" + _traceback(error)
+    if js is None:
+        print(text, file=sys.stderr)
+    else:
+        js.console.error(text)
+
+
+def _traceback(error: BaseException) -> str:
+    try:
+        import traceback  # noqa: PLC0415 - only on an error
+
+        return "".join(traceback.format_exception(error))
+    except ImportError:  # MicroPython
+        import io  # noqa: PLC0415
+
+        buffer = io.StringIO()
+        sys.print_exception(error, buffer)  # type: ignore[attr-defined]
+        return buffer.getvalue()
 
 
 def warn(*parts: Any) -> None:

@@ -247,10 +247,15 @@ class Effect(Computation):
                 _context.pending.append(self)
 
     def run(self) -> None:
-        """Bring the effect up to date: run `fn` if a source really changed."""
+        """Bring the effect up to date: run `fn` if a source really changed. An error in `fn`
+        propagates, and the effect stays subscribed: the next change runs it again."""
         self._queued = False
         if not self.disposed:
-            self._update_if_necessary()
+            try:
+                self._update_if_necessary()
+            except BaseException:
+                self._state = CLEAN  # a stale effect would never be scheduled again
+                raise
 
     def _changed_to(self, value: Any) -> None:
         self.runs += 1

@@ -206,3 +206,21 @@ def test_notify_tells_readers_of_an_in_place_change():
 
 def test_on_cleanup_outside_an_owner_is_an_error():
     expect_raises(RuntimeError, on_cleanup, lambda: None)
+
+
+def test_an_effect_that_fails_runs_again_on_the_next_change():
+    source = Signal(0)
+    seen = []
+
+    def fragile() -> None:
+        value = source.get()
+        if value == 1:
+            raise ValueError("one")
+        seen.append(value)
+
+    effect = Effect(fragile)
+    raised = expect_raises(ValueError, source.set, 1)
+    assert str(raised) == "one"
+    source.set(2)
+    assert seen == [0, 2]
+    assert not effect.stale
