@@ -11,11 +11,12 @@ SPARKLINE_HEIGHT = 56.0
 FLAT_RANGE = 1e-9
 PLACEHOLDER = "—"
 MINUS = "\u2212"  # a real minus sign, as wide as the plus
-US_PER_S = 1_000_000
+US_PER_MS = 1_000
+MS_PER_S = 1_000
+MS_PER_DAY = 86_400_000
 THOUSAND = 1_000
 MILLION = 1_000_000
 BILLION = 1_000_000_000
-S_PER_DAY = 86_400
 
 
 X_LABEL_SETS = 8  # cached point counts: the windows in use, not every count ever seen
@@ -151,10 +152,16 @@ def format_size(size: float) -> str:
 
 def format_clock(ts_us: int) -> str:
     """HH:MM:SS.mmm of a µs timestamp, UTC (no time module: portable and pure)."""
-    seconds = ts_us // US_PER_S
-    millis = (ts_us % US_PER_S) // 1000
-    in_day = seconds % S_PER_DAY
-    return "%02d:%02d:%02d.%03d" % (in_day // 3600, in_day % 3600 // 60, in_day % 60, millis)
+    # Two operations on the big timestamp, the rest on small numbers: under MicroPython an
+    # integer above 2^30 is a heap-allocated bignum.
+    in_day_ms = ts_us // US_PER_MS % MS_PER_DAY
+    seconds = in_day_ms // MS_PER_S
+    return "%02d:%02d:%02d.%03d" % (
+        seconds // 3600,
+        seconds // 60 % 60,
+        seconds % 60,
+        in_day_ms % MS_PER_S,
+    )
 
 
 def depth_scale(size: float, largest: float) -> str:
