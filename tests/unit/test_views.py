@@ -258,7 +258,32 @@ def test_a_whole_ladder_at_once_shows_what_its_cells_would(
     assert at_once == one_by_one
 
 
-@given(st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=0, max_value=8))
+NEAR_SEPARATORS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=998.0, max_value=1001.0),  # where the first separator comes
+    st.floats(min_value=998_990.0, max_value=1_000_010.0),  # where the second does
+    st.floats(min_value=-1001.0, max_value=-998.0),
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "shown"),
+    [
+        (999.6, 0, "1,000"),
+        (999.4, 0, "999"),
+        (999.996, 2, "1,000.00"),
+        (45_999.996, 2, "46,000.00"),
+        (998_999.9996, 3, "999,000.000"),
+        (999_999.6, 0, "1,000,000"),
+        (1_000.0, 0, "1,000"),
+        (-999.6, 0, MINUS + "1,000"),
+    ],
+)
+def test_format_number_carries_into_the_next_group(value: float, decimals: int, shown: str) -> None:
+    assert format_number(value, decimals) == shown
+
+
+@given(NEAR_SEPARATORS, st.integers(min_value=0, max_value=8))
 def test_format_number_is_pythons_grouping_with_a_real_minus(value: float, decimals: int) -> None:
     expected = f"{abs(value):,.{decimals}f}"
     if value < 0 and expected.strip("0.,") != "":
