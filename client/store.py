@@ -38,18 +38,21 @@ STATES = (SSR, LOADING, LIVE, RECONNECTING, OFFLINE, STALE)
 STALE_AFTER_MS = 3000.0  # three missed system ticks
 
 
-# Exact types, as json gives them: bool is an int in Python, but a price of `true` is not a
-# number. Checked with type() and `x == x` (false only for NaN), not isinstance and math.isnan:
-# under MicroPython every call costs about a microsecond, and a book carries 20 numbers.
-_NUMBER_TYPES = (int, float)
+# A number here is an int or a float, but not a bool (a price of `true` is not a number) and
+# not NaN. Tested without a call, as under MicroPython each costs about a microsecond and a
+# book carries 20 numbers: a bool by identity, anything else json gives that is not a number
+# by `+ 0` raising TypeError, NaN by being unequal to itself.
 
 
 def _are_numbers(message: Message, names: tuple[str, ...]) -> bool:
-    number = _NUMBER_TYPES
-    for name in names:
-        value = message.get(name)
-        if type(value) not in number or value != value:  # noqa: PLR0124 - NaN
-            return False
+    try:
+        for name in names:
+            value = message.get(name)
+            value + 0  # type: ignore[operator]  # raises TypeError unless a number
+            if value is True or value is False or value != value:  # noqa: PLR0124 - NaN
+                return False
+    except TypeError:
+        return False
     return True
 
 
@@ -57,14 +60,15 @@ def _is_level_list(levels: object) -> bool:
     """A list of [price, size] pairs of numbers."""
     if type(levels) is not list:
         return False
-    number = _NUMBER_TYPES  # a local: cheaper to read than a global under MicroPython
     try:
         for price, size in levels:  # json makes a pair a list; anything else fails here
-            if type(price) not in number or type(size) not in number:
+            price + 0  # raises TypeError unless a number
+            size + 0
+            if price is True or price is False or size is True or size is False:
                 return False
             if price != price or size != size:  # noqa: PLR0124 - NaN
                 return False
-    except (TypeError, ValueError):  # a level that is not a pair
+    except (TypeError, ValueError):  # not a number, or a level that is not a pair
         return False
     return True
 
