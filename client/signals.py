@@ -114,12 +114,18 @@ class Signal:
     def notify(self) -> None:
         """Tell readers the value changed in place (a list appended to, say)."""
         # A reader already DIRTY has nothing to learn: within a batch most writes find theirs
-        # so, and under MicroPython each skipped call saves about a microsecond per message.
-        for observer in list(self._observers):
+        # so, and under MicroPython each skipped call or copy costs about a microsecond.
+        for observer in self._observers:
             if observer._state != DIRTY:
-                observer._mark(DIRTY)
+                self._mark_observers()
+                break
         if not (_context.batch_depth or _context.flushing):
             _flush()
+
+    def _mark_observers(self) -> None:
+        for observer in list(self._observers):  # a copy: a scheduler may rerun a reader
+            if observer._state != DIRTY:
+                observer._mark(DIRTY)
 
     @property
     def observer_count(self) -> int:
