@@ -84,9 +84,9 @@ class Measurements:
 
     def painted(self, paint_ms: float) -> None:
         """The frame applying every unpainted message runs at `paint_ms`."""
-        for received_ms in self.unpainted:
-            self.latency.add(paint_ms - received_ms)
-        self.unpainted = []
+        if self.unpainted:
+            self.latency.extend([paint_ms - received_ms for received_ms in self.unpainted])
+            self.unpainted = []
 
     def in_flight(self, writes: int) -> None:
         """Worker mode: the unpainted messages are shown by the writes numbered `writes` (or
@@ -99,8 +99,8 @@ class Measurements:
         """Worker mode: the main thread's frame at `paint_ms` applied the writes up to number
         `writes`, so every message they show is painted."""
         while self.posted and self.posted[0][0] <= writes:
-            for received_ms in self.posted.pop(0)[1]:
-                self.latency.add(paint_ms - received_ms)
+            received = self.posted.pop(0)[1]
+            self.latency.extend([paint_ms - received_ms for received_ms in received])
 
     def skip_unpainted(self) -> None:
         """Paused: these messages were applied but not shown, so they have no latency."""

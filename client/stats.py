@@ -49,8 +49,18 @@ class Samples:
             self._next = (self._next + 1) % self.capacity
 
     def extend(self, values: list[float]) -> None:
-        for value in values:
-            self.add(value)
+        """`add` each of `values`, in slices: a batch frame brings ~160 at once."""
+        kept = self._values
+        room = self.capacity - len(kept)
+        if room > 0:
+            kept.extend(values[:room])
+            values = values[room:]
+        while values:
+            start = self._next
+            chunk = values[: self.capacity - start]
+            kept[start : start + len(chunk)] = chunk
+            self._next = (start + len(chunk)) % self.capacity
+            values = values[len(chunk) :]
 
     def values(self) -> list[float]:
         return self._values[self._next :] + self._values[: self._next]

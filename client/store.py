@@ -7,8 +7,6 @@ the next frame. Pure (no js, no I/O) and portable.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-import math
-
 from .protocol import (
     BATCH,
     BOOK,
@@ -40,21 +38,38 @@ STATES = (SSR, LOADING, LIVE, RECONNECTING, OFFLINE, STALE)
 STALE_AFTER_MS = 3000.0  # three missed system ticks
 
 
-def _is_number(value: object) -> bool:
-    # bool is an int in Python; a price of `true` is not a number, nor is NaN.
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+# A number here is an int or a float, but not a bool (a price of `true` is not a number) and
+# not NaN. Tested without a call, as under MicroPython each costs about a microsecond and a
+# book carries 20 numbers: a bool by identity, anything else json gives that is not a number
+# by `+ 0` raising TypeError, NaN by being unequal to itself.
+
+
+def _are_numbers(message: Message, names: tuple[str, ...]) -> bool:
+    try:
+        for name in names:
+            value = message.get(name)
+            value + 0  # type: ignore[operator]  # raises TypeError unless a number
+            if value is True or value is False or value != value:  # noqa: PLR0124 - NaN
+                return False
+    except TypeError:
         return False
-    return not (isinstance(value, float) and math.isnan(value))
+    return True
 
 
 def _is_level_list(levels: object) -> bool:
-    if not isinstance(levels, list):
+    """A list of [price, size] pairs of numbers."""
+    if type(levels) is not list:
         return False
-    for level in levels:
-        if not isinstance(level, list) or len(level) != 2:
-            return False
-        if not (_is_number(level[0]) and _is_number(level[1])):
-            return False
+    try:
+        for price, size in levels:  # json makes a pair a list; anything else fails here
+            price + 0  # raises TypeError unless a number
+            size + 0
+            if price is True or price is False or size is True or size is False:
+                return False
+            if price != price or size != size:  # noqa: PLR0124 - NaN
+                return False
+    except (TypeError, ValueError):  # not a number, or a level that is not a pair
+        return False
     return True
 
 
@@ -66,26 +81,23 @@ _NUMERIC_FIELDS = {
     SYSTEM: ("cpu_pct", "mem_mb", "msg_rate", "ts"),
     GAP: ("first", "last"),
 }
+_WITH_SYMBOL = (PRICE, TRADE, BOOK)
 
 
 def well_formed(message: Message) -> bool:
     """Whether a stream message has the fields and types the views will format."""
     kind = message.get("type")
     seq = message.get("seq")
-    if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
+    if seq is not None and type(seq) is not int:  # a bool's type is bool
         return False
-    for name in _NUMERIC_FIELDS.get(kind, ()):  # type: ignore[arg-type]
-        if not _is_number(message.get(name)):
-            return False
-    if kind in (PRICE, TRADE, BOOK) and not isinstance(message.get("symbol"), str):
+    names = _NUMERIC_FIELDS.get(kind)  # type: ignore[arg-type]
+    if names is not None and not _are_numbers(message, names):
+        return False
+    if kind in _WITH_SYMBOL and type(message.get("symbol")) is not str:
         return False
     if kind == BOOK:
         return _is_level_list(message.get("bids")) and _is_level_list(message.get("asks"))
     return True
-
-
-def _bump(version: Signal) -> None:
-    version.set(version.peek() + 1)
 
 
 class Store:
@@ -188,20 +200,20 @@ class Store:
             del history[:excess]
         self.last_prices[symbol] = message
         self.price_counts[symbol] += 1
-        _bump(self.price_versions[symbol])
+        self.price_versions[symbol].increment()
 
     def _apply_trade(self, message: Message) -> None:
         self.trades.append(message)
         if len(self.trades) > TRADES_LIMIT:
             del self.trades[: len(self.trades) - TRADES_LIMIT]
         self.trades_total += 1
-        _bump(self.trades_version)
+        self.trades_version.increment()
 
     def _apply_book(self, message: Message) -> None:
         symbol = message["symbol"]
         if symbol in self.book_versions:
             self.books[symbol] = message
-            _bump(self.book_versions[symbol])
+            self.book_versions[symbol].increment()
 
     def _apply_snapshot(self, snapshot: Message) -> None:
         config = snapshot["config"]
@@ -217,15 +229,15 @@ class Store:
                 self.book_versions[symbol] = Signal(0)
                 self.price_counts[symbol] = 0
             self.price_counts[symbol] += len(self.histories[symbol])
-            _bump(self.price_versions[symbol])
-            _bump(self.book_versions[symbol])
+            self.price_versions[symbol].increment()
+            self.book_versions[symbol].increment()
         self.trades = list(snapshot["trades"])[-TRADES_LIMIT:]
         self.trades_total += len(self.trades)
-        _bump(self.trades_version)
+        self.trades_version.increment()
         self.system.set(snapshot["system"])
         self.frequency_ms.set(config[FREQUENCY_MS])
         self.last_seq = snapshot["seq"]
-        _bump(self.epoch)
+        self.epoch.increment()
 
     # -- user settings -------------------------------------------------------------------------
 
@@ -238,7 +250,7 @@ class Store:
             for symbol, history in self.histories.items():
                 if len(history) > window:
                     del history[: len(history) - window]
-                _bump(self.price_versions[symbol])
+                self.price_versions[symbol].increment()
 
         batch(resize)
 

@@ -30,6 +30,25 @@ def test_samples_keep_the_newest_values_in_order():
     assert samples.values() == []
 
 
+def test_extending_samples_keeps_what_adding_one_by_one_keeps():
+    for capacity in (1, 3, 5):
+        for counts in ((0,), (2,), (7,), (2, 2, 2), (1, 6, 4), (4, 11)):
+            added = Samples(capacity)
+            extended = Samples(capacity)
+            value = 0.0
+            for count in counts:
+                chunk = []
+                for _ in range(count):
+                    value += 1.0
+                    chunk.append(value)
+                    added.add(value)
+                extended.extend(chunk)
+                assert extended.values() == added.values(), (capacity, counts)
+            added.add(-1.0)
+            extended.add(-1.0)
+            assert extended.values() == added.values(), "the ring continues where it was"
+
+
 def test_per_second_turns_counts_into_a_rate_once_a_second():
     rate = PerSecond(0.0)
     rate.count(500)

@@ -216,6 +216,43 @@ def test_malformed_stream_messages_are_counted_and_change_nothing():
     assert store.apply(price(2, 11.0))
 
 
+def test_a_book_needs_lists_of_number_pairs_on_both_sides():
+    nan = float("nan")
+    bad_levels = (
+        None,
+        "[[1.0, 2.0]]",
+        [[1.0, 2.0], [3.0]],
+        [[1.0, 2.0, 3.0]],
+        [[1.0, True]],
+        [[False, 1.0]],
+        [[1.0, nan]],
+        [[nan, 1.0]],
+        [[1.0, "2"]],
+        [[1.0, None]],
+        [None],
+        [7],
+        ["ab"],
+        [{"1": 1.0, "2": 2.0}],
+    )
+    store = ready_store()
+    good = book(1)
+    assert store.apply(good)
+    seq = 2
+    for levels in bad_levels:
+        for side in ("bids", "asks"):
+            message = book(seq)
+            message[side] = levels
+            assert not store.apply(message), (side, levels)
+            seq += 1
+    assert store.unknown == 2 * len(bad_levels)
+    assert store.books["BTC/USD"] is good
+    whole = book(seq)
+    whole["bids"] = [[1, 2], [3.5, 4]]  # integers are numbers too
+    whole["asks"] = []
+    assert store.apply(whole)
+    assert store.books["BTC/USD"] is whole
+
+
 def test_a_gap_notice_counts_the_missed_seqs_and_tells_the_person():
     store = Store()
     store.apply(snapshot(seq=10))
