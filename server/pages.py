@@ -22,7 +22,6 @@ from client.protocol import (
     WINDOW_SIZES,
     Message,
 )
-from server.bundle import config_url
 from server.services import Services
 from server.settings import ROOT
 
@@ -151,9 +150,11 @@ async def dashboard(request: Request) -> Response:
     headers = dict(EMBEDDABLE)
     if engine in PYSCRIPT_ENGINES:
         bundle = request.app.state.bundles[engine]
-        unpacked = len(request.app.state.pyscript_configs[engine]["files"]) > 1
-        context["client_files"] = bundle.preloads(unpacked)
-        context["pyscript_config"] = config_url(engine)
+        config = request.app.state.pyscript_configs[engine]
+        context["client_files"] = bundle.preloads(len(config["files"]) > 1)
+        # The config itself, not its URL: PyScript would fetch that only once its core runs,
+        # a round trip on the way to the interpreter that the page need not make.
+        context["pyscript_config"] = orjson.dumps(config).decode()
         context["engine_type"] = PYSCRIPT_TYPES[engine]
         context["worker"] = engine in WORKER_ENGINES
         headers["Content-Security-Policy"] = request.app.state.pyscript_policies[engine]
