@@ -9,13 +9,13 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server import bundle, metrics, pages, ws
-from server.bundle import ClientBundle, pyscript_config
+from server import bundle, metrics, mpy, pages, ws
+from server.bundle import engine_bundles, pyscript_config
 from server.headers import SecurityHeaders, content_security_policy
 from server.limits import host_names, own_origins
 from server.services import Services
 from server.settings import Settings
-from server.vendor import PACKAGES, ImmutableFiles, check_installed
+from server.vendor import MICROPYTHON, PACKAGES, ImmutableFiles, check_installed
 
 # Whether an engine's PyScript config lists the client's files rather than its archive
 # (see server/bundle.py): Pyodide unpacks zips natively, MicroPython's PyScript does not.
@@ -37,12 +37,8 @@ def create_app(
                 on_ready()
             yield
 
-    pyodide_bundle = ClientBundle.build(settings.client_dir)
-    bundles = {
-        "py": pyodide_bundle,
-        "mpy": ClientBundle.build(settings.client_dir, settings.micropython_shims_dir),
-        "py-worker": pyodide_bundle,
-    }
+    mpy.check_version(MICROPYTHON.version(settings.node_modules))
+    bundles = engine_bundles(settings.client_dir, settings.micropython_shims_dir)
     vendor_urls = {package.mount: package.url(settings.node_modules) for package in PACKAGES}
     vendor_mounts = [
         Mount(

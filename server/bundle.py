@@ -4,7 +4,8 @@ The archive's URL carries a hash of its contents, so it is cached forever and a 
 can never be served stale. PyScript unpacks it into the interpreter's working directory, where
 `import client` finds it. Each PyScript engine gets its own archive and config: MicroPython's
 archive also carries, at its root, the shims for the stdlib names MicroPython lacks
-(shims/micropython/), so the very same client package imports there unchanged.
+(shims/micropython/), so the very same client package imports there unchanged, and ships
+compiled to MicroPython bytecode (server/mpy.py).
 """
 
 import hashlib
@@ -17,9 +18,11 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server import mpy
 from server.vendor import IMMUTABLE
 
 HASH_LENGTH = 12
+PYTHON = "text/x-python"
 # The engines PyScript runs, each with its own config (its interpreter and archive).
 CONFIG_URLS = {
     "py": "/pyscript.json",
@@ -41,6 +44,10 @@ UNUSED_PLUGINS = (
 ZIP_EPOCH = (2026, 1, 1, 0, 0, 0)
 
 
+# A module's path in the bundle and its source -> the path and bytes it ships as.
+Compiler = Callable[[str, bytes], tuple[str, bytes]]
+
+
 @dataclass(frozen=True)
 class ClientBundle:
     archive: bytes
@@ -59,22 +66,34 @@ class ClientBundle:
         return [self.source_url(name) for name in self.sources] if unpacked else [self.url]
 
     @classmethod
-    def build(cls, package: Path, shims: Path | None = None) -> "ClientBundle":
-        """The package's modules under its name, and `shims`' modules at the archive's root."""
-        members = [
-            (f"{package.name}/{source.name}", source) for source in sorted(package.glob("*.py"))
-        ]
+    def build(
+        cls, package: Path, shims: Path | None = None, compiler: Compiler | None = None
+    ) -> "ClientBundle":
+        """The package's modules under its name, and `shims`' modules at the archive's root;
+        each one passed through `compiler` if given (its name and bytes as they ship)."""
+        paths = [(f"{package.name}/{path.name}", path) for path in sorted(package.glob("*.py"))]
         if shims is not None:
-            members += [(source.name, source) for source in sorted(shims.glob("*.py"))]
+            paths += [(path.name, path) for path in sorted(shims.glob("*.py"))]
+        members = [(name, path.read_bytes()) for name, path in paths]
+        if compiler is not None:
+            members = [compiler(name, source) for name, source in members]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, source in members:
                 info = zipfile.ZipInfo(name, ZIP_EPOCH)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, source.read_bytes())
+                archive.writestr(info, source)
         data = buffer.getvalue()
-        sources = {name: source.read_bytes() for name, source in members}
-        return cls(data, hashlib.sha256(data).hexdigest()[:HASH_LENGTH], sources)
+        # The hash covers what ships, compiled bytes included, so a new compiler means new URLs.
+        return cls(data, hashlib.sha256(data).hexdigest()[:HASH_LENGTH], dict(members))
+
+
+def engine_bundles(client_dir: Path, micropython_shims_dir: Path) -> dict[str, ClientBundle]:
+    """Each PyScript engine's bundle: Pyodide's plain sources (its worker mode shares them),
+    MicroPython's with the shims, compiled to bytecode."""
+    pyodide = ClientBundle.build(client_dir)
+    micropython = ClientBundle.build(client_dir, micropython_shims_dir, mpy.compile_module)
+    return {"py": pyodide, "mpy": micropython, "py-worker": pyodide}
 
 
 def pyscript_config(
@@ -127,7 +146,7 @@ async def source(request: Request) -> Response:
         if request.path_params["digest"] == bundle.digest and name in bundle.sources:
             return Response(
                 bundle.sources[name],
-                media_type="text/x-python",
+                media_type=mpy.MEDIA_TYPE if name.endswith(mpy.COMPILED_SUFFIX) else PYTHON,
                 headers={"Cache-Control": IMMUTABLE},
             )
     return Response("this client file is not the current one; reload the page", 404)

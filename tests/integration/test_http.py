@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from client import views
+from server.mpy import compile_module
 from tests.conftest import ROOT, RunningServer
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -193,6 +194,14 @@ PYSCRIPT_PAGES = [
     ("py", "/pyscript.json", "pyodide", "pyodide.mjs"),
     ("mpy", "/pyscript-mpy.json", "micropython", "micropython.mjs"),
 ]
+MPY_HEADER = b"M\x06"  # the .mpy format MicroPython 1.27 loads: "M", then version 6
+
+
+def shipped(engine: str, name: str) -> tuple[str, bytes]:
+    """The module at `name` (client/store.py) as `engine` gets it: MicroPython's compiled."""
+    source = (ROOT / name).read_bytes()
+    name = name.removeprefix("shims/micropython/")
+    return compile_module(name, source) if engine == "mpy" else (name, source)
 
 
 @pytest.mark.parametrize(("engine", "config", "mount", "interpreter"), PYSCRIPT_PAGES)
@@ -208,14 +217,19 @@ def test_each_python_engine_loads_its_own_pinned_interpreter_and_archive(
     assert re.fullmatch(rf"/vendor/{mount}/[\d.]+/{interpreter}", settings["interpreter"])
     assert httpx.get(server.url + settings["interpreter"]).status_code == 200
     files = served_files(server, settings["files"], html)
-    client = {f"client/{path.name}" for path in (ROOT / "client").glob("*.py")}
-    assert client <= set(files)
-    for name in client:
-        assert files[name] == (ROOT / name).read_bytes()
+    client = dict(shipped(engine, f"client/{path.name}") for path in (ROOT / "client").glob("*.py"))
+    assert {name: files.get(name) for name in client} == client
     # MicroPython's files alone carry the stdlib shims, at the root where imports find them.
-    shims = {path.name for path in (ROOT / "shims" / "micropython").glob("*.py")}
-    assert "__future__.py" in shims
-    assert set(files) - client == (shims if engine == "mpy" else set())
+    shims = dict(
+        shipped(engine, f"shims/micropython/{path.name}")
+        for path in (ROOT / "shims" / "micropython").glob("*.py")
+    )
+    assert {name: files[name] for name in set(files) - set(client)} == (
+        shims if engine == "mpy" else {}
+    )
+    if engine == "mpy":
+        assert "__future__.mpy" in shims
+        assert all(data.startswith(MPY_HEADER) for data in files.values())
 
 
 def served_files(server: RunningServer, listed: dict[str, str], html: str) -> dict[str, bytes]:

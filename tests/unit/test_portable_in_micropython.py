@@ -6,6 +6,7 @@ archive as the server builds it: the client package plus the shims for what Micr
 Whatever the client core needs that only CPython has fails here.
 """
 
+import base64
 import io
 import json
 import shutil
@@ -14,7 +15,7 @@ import zipfile
 
 import pytest
 
-from server.bundle import ClientBundle
+from server.bundle import engine_bundles
 from server.settings import Settings
 from tests.conftest import ROOT
 from tests.portable_suite import (
@@ -31,19 +32,23 @@ RUNNER = ROOT / "tests" / "portable" / "run_micropython.mjs"
 TIMEOUT_S = 60
 
 
-def engine_archive() -> dict[str, str]:
-    """The files of the archive the MicroPython engine unpacks, by path."""
+def engine_archive() -> dict[str, bytes]:
+    """The files the MicroPython engine gets (compiled to bytecode), by path."""
     settings = Settings()
-    bundle = ClientBundle.build(settings.client_dir, settings.micropython_shims_dir)
+    bundle = engine_bundles(settings.client_dir, settings.micropython_shims_dir)["mpy"]
     with zipfile.ZipFile(io.BytesIO(bundle.archive)) as archive:
-        return {name: archive.read(name).decode() for name in archive.namelist()}
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
-def run_in_micropython(files: dict[str, str], modules: list[str]) -> dict:
+def run_in_micropython(
+    files: dict[str, str], modules: list[str], compiled: dict[str, bytes] | None = None
+) -> dict:
+    """Run `modules` with `files` (text) and `compiled` (bytecode) in MicroPython's file system."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is missing: `make test` needs node/npm")
-    setup = {"module": MICROPYTHON.as_uri(), "files": files, "modules": modules}
+    binary = {name: base64.b64encode(data).decode() for name, data in (compiled or {}).items()}
+    setup = {"module": MICROPYTHON.as_uri(), "files": files, "binary": binary, "modules": modules}
     completed = subprocess.run(
         [node, str(RUNNER)],
         input=json.dumps(setup),
@@ -57,7 +62,7 @@ def run_in_micropython(files: dict[str, str], modules: list[str]) -> dict:
 
 
 def test_every_portable_client_test_passes_inside_micropython() -> None:
-    ran = run_in_micropython({**engine_archive(), **portable_sources()}, portable_modules())
+    ran = run_in_micropython(portable_sources(), portable_modules(), engine_archive())
     results = ran["results"]
     assert results["failed"] == [], "failed in MicroPython:\n" + describe_failures(
         results["failed"]
@@ -70,8 +75,8 @@ def test_every_portable_client_test_passes_inside_micropython() -> None:
 def test_the_micropython_runner_reports_failures() -> None:
     # Without the shims, `from __future__ import annotations` fails to import under MicroPython:
     # proof that the run above is really MicroPython, with the archive's shims.
-    files = {name: text for name, text in engine_archive().items() if "/" in name}
-    ran = run_in_micropython({**files, **portable_sources()}, ["tests.portable.test_store"])
+    files = {name: data for name, data in engine_archive().items() if "/" in name}
+    ran = run_in_micropython(portable_sources(), ["tests.portable.test_store"], files)
     [failure] = ran["results"]["failed"]
     assert failure["name"] == "tests.portable.test_store"
     assert "__future__" in failure["error"]
