@@ -115,6 +115,12 @@ def pyscript_config(
     }
 
 
+def idle_config() -> dict[str, object]:
+    """The config of PyScript's other interpreter type, which the page does not run: without
+    one, PyScript loads every plugin for it too (six more modules on each start)."""
+    return {"plugins": [f"!{name}" for name in UNUSED_PLUGINS]}
+
+
 def js_modules(worker: bool) -> dict[str, dict[str, str]]:
     """bridge.js as client/runtime.py imports it: pyscript.js_modules.tickscope_bridge on the
     main thread and, for an engine in a worker, its own copy there as tickscope_local."""

@@ -22,6 +22,7 @@ from client.protocol import (
     WINDOW_SIZES,
     Message,
 )
+from server.bundle import idle_config
 from server.services import Services
 from server.settings import ROOT
 
@@ -39,6 +40,7 @@ BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
 # engine's own config.
 PYSCRIPT_TYPES = {"py": "py", "py-worker": "py", "mpy": "mpy"}
 PYSCRIPT_ENGINES = tuple(PYSCRIPT_TYPES)
+IDLE_TYPES = {"py": "mpy", "mpy": "py"}  # PyScript's other interpreter type, by the one run
 WORKER_ENGINES = ("py-worker",)  # run in a PyScript worker: <script type="py" worker>
 # /compare offers every engine but the worker one: inside a pane, the worker and its page's
 # main thread never heard each other over their BroadcastChannel (the pane went live, then
@@ -157,6 +159,9 @@ async def dashboard(request: Request) -> Response:
         context["pyscript_config"] = orjson.dumps(config).decode()
         context["engine_type"] = PYSCRIPT_TYPES[engine]
         context["worker"] = engine in WORKER_ENGINES
+        if engine not in WORKER_ENGINES:  # a worker's page takes its config from the script
+            context["idle_type"] = IDLE_TYPES[PYSCRIPT_TYPES[engine]]
+            context["idle_config"] = orjson.dumps(idle_config()).decode()
         headers["Content-Security-Policy"] = request.app.state.pyscript_policies[engine]
     return TEMPLATES.TemplateResponse(request, "index.html", context, headers=headers)
 

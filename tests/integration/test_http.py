@@ -232,6 +232,23 @@ def test_each_python_engine_loads_its_own_pinned_interpreter_and_archive(
         assert all(data.startswith(MPY_HEADER) for data in files.values())
 
 
+@pytest.mark.parametrize(("engine", "idle"), [("py", "mpy"), ("mpy", "py"), ("py-worker", None)])
+def test_the_interpreter_type_a_page_does_not_run_loads_no_plugins(
+    server: RunningServer, engine: str, idle: str | None
+) -> None:
+    html = httpx.get(f"{server.url}/?engine={engine}").text
+    configs = [node for node in parse(html) if node["tag"].endswith("-config")]
+    if idle is None:  # a worker's page: PyScript takes its config from the worker's script
+        assert configs == []
+        return
+    [config] = configs
+    assert config["tag"] == f"{idle}-config"
+    assert "hidden" in config
+    plugins = json.loads(config["text"])["plugins"]
+    assert "!py-terminal" in plugins
+    assert all(name.startswith("!") for name in plugins)
+
+
 def served_files(server: RunningServer, listed: dict[str, str], html: str) -> dict[str, bytes]:
     """What PyScript writes into the interpreter's file system: an archive's members, or each
     file listed on its own; every URL preloaded by the page and cached forever."""
