@@ -15,7 +15,14 @@ from server.headers import SecurityHeaders, content_security_policy
 from server.limits import host_names, own_origins
 from server.services import Services
 from server.settings import Settings
-from server.vendor import MICROPYTHON, PACKAGES, ImmutableFiles, check_installed
+from server.vendor import (
+    MICROPYTHON,
+    PACKAGES,
+    PYSCRIPT,
+    ImmutableFiles,
+    check_installed,
+    pyscript_chunks,
+)
 
 # Whether an engine's PyScript config lists the client's files rather than its archive
 # (see server/bundle.py): Pyodide unpacks zips natively, MicroPython's PyScript does not.
@@ -73,6 +80,9 @@ def create_app(
     )
     app.state.services = services
     app.state.vendor_urls = vendor_urls
+    app.state.pyscript_chunks = [
+        f"{vendor_urls[PYSCRIPT.mount]}/{name}" for name in pyscript_chunks(settings.node_modules)
+    ]
     app.state.bundles = bundles
     origins = own_origins(settings.host, settings.port)
     app.state.pyscript_policies = {

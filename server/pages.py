@@ -157,6 +157,7 @@ async def dashboard(request: Request) -> Response:
         # The config itself, not its URL: PyScript would fetch that only once its core runs,
         # a round trip on the way to the interpreter that the page need not make.
         context["pyscript_config"] = orjson.dumps(config).decode()
+        context["pyscript_chunks"] = request.app.state.pyscript_chunks
         context["engine_type"] = PYSCRIPT_TYPES[engine]
         context["worker"] = engine in WORKER_ENGINES
         if engine not in WORKER_ENGINES:  # a worker's page takes its config from the script

@@ -54,6 +54,22 @@ class MissingVendorError(RuntimeError):
     pass
 
 
+# PyScript's chunks that every PyScript page imports but only finds once core.js has run (its
+# core, then the error plugin's): preloaded by the page, they are fetched and compiled in
+# parallel instead of one after another. Their names carry a build hash, hence the patterns.
+PYSCRIPT_CHUNKS = ("core-*.js", "error-*.js")
+
+
+def pyscript_chunks(node_modules: Path) -> list[str]:
+    """The file names of PYSCRIPT_CHUNKS in the installed PyScript; one of each."""
+    directory = PYSCRIPT.directory(node_modules)
+    found = [sorted(directory.glob(pattern)) for pattern in PYSCRIPT_CHUNKS]
+    missing = [pattern for pattern, paths in zip(PYSCRIPT_CHUNKS, found, strict=True) if not paths]
+    if missing:
+        raise MissingVendorError(f"no {', '.join(missing)} in {directory}: a new PyScript?")
+    return [paths[0].name for paths in found]
+
+
 def check_installed(node_modules: Path) -> None:
     missing = [p.name for p in PACKAGES if not (node_modules / p.name / "package.json").is_file()]
     if missing:

@@ -249,6 +249,20 @@ def test_the_interpreter_type_a_page_does_not_run_loads_no_plugins(
     assert all(name.startswith("!") for name in plugins)
 
 
+@pytest.mark.parametrize("engine", ["py", "py-worker", "mpy"])
+def test_pyscript_pages_preload_pyscripts_core_and_error_chunks(
+    server: RunningServer, engine: str
+) -> None:
+    html = httpx.get(f"{server.url}/?engine={engine}").text
+    preloads = [node["href"] for node in parse(html) if node.get("rel") == "modulepreload"]
+    names = [url.rsplit("/", 1)[1] for url in preloads]
+    for pattern in (r"core-\w+\.js", r"error-\w+\.js"):
+        assert any(re.fullmatch(pattern, name) for name in names), pattern
+    for url in preloads:
+        response = httpx.get(server.url + url)
+        assert response.status_code == 200, url
+
+
 def served_files(server: RunningServer, listed: dict[str, str], html: str) -> dict[str, bytes]:
     """What PyScript writes into the interpreter's file system: an archive's members, or each
     file listed on its own; every URL preloaded by the page and cached forever."""
