@@ -7,13 +7,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT = ROOT / "client"
-# gc is built into both (runtime.py tunes MicroPython's collector through it).
-ALLOWED_MODULES = frozenset({"json", "math", "time", "random", "collections", "sys", "gc"})
+# gc is built into both (runtime.py tunes MicroPython's collector through it); io too (it
+# prints an error's trace into a string).
+ALLOWED_MODULES = frozenset({"json", "math", "time", "random", "collections", "sys", "gc", "io"})
 # `from __future__ import annotations` is shimmed for MicroPython, which ignores annotations.
 SHIMMED = frozenset({"__future__"})
 TYPE_CHECKING_ONLY = frozenset({"typing"})
-# The browser's own modules, which only the boundary module may import.
-BROWSER_MODULES = frozenset({"js", "pyscript", "pyodide"})
+# The browser's own modules, which only the boundary module may import (with traceback, which
+# only Pyodide has: under MicroPython the boundary falls back to sys.print_exception).
+BROWSER_MODULES = frozenset({"js", "pyscript", "pyodide", "traceback"})
 BOUNDARY = "client/runtime.py"
 MISSING_IN_MICROPYTHON = frozenset({"dataclasses", "enum", "statistics"})
 
