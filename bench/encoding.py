@@ -13,8 +13,6 @@ Writes <output>/encoding-<time>.json and prints a table.
 import argparse
 import base64
 import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +24,8 @@ import msgpack  # type: ignore[import-untyped]
 import orjson
 
 from bench.arguments import positive
-from bench.machine import code_version, cpu_model, load_average
+from bench.machine import load_average
+from bench.node import node_machine, run_node
 from bench.settings import RESULTS_DIR
 from server.settings import ROOT
 from server.simulator import Market, default_symbols
@@ -38,7 +37,6 @@ SEED = 1
 TS_US = 1_795_000_000_000_000  # a realistic µs timestamp (above 2^50)
 ENCODE_SECONDS = 1.0
 DEFAULT_DECODE_SECONDS = 1.0
-NODE_TIMEOUT_S = 600
 MSGPACK_SOURCES = ("__init__.py", "exceptions.py", "ext.py", "fallback.py")
 NODE_MODULES = ROOT / "node_modules"
 PYODIDE_DIR = NODE_MODULES / "pyodide"
@@ -116,18 +114,7 @@ def decode_in_engines(items: list[dict[str, Any]], seconds: float) -> list[dict[
         ],
         "seconds": seconds,
     }
-    finished = subprocess.run(
-        ["node", str(RUNNER)],
-        input=json.dumps(setup),
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT_S,
-        check=False,
-    )
-    if finished.returncode != 0:
-        last = finished.stderr.strip().splitlines()[-3:]
-        raise SystemExit("bench.encoding: the Node runner failed: " + " ".join(last)[-600:])
-    results: list[dict[str, Any]] = json.loads(finished.stdout)
+    results: list[dict[str, Any]] = run_node(RUNNER, setup, "bench.encoding")
     return results
 
 
@@ -150,12 +137,6 @@ def table(server: dict[str, Any], decoded: list[dict[str, Any]], items: list[Any
     return "\n".join(lines)
 
 
-def node_version() -> str:
-    return subprocess.run(
-        ["node", "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 def number(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
 
@@ -169,19 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
+    load_at_start = load_average()
     items = frames()
     server = server_side(items[-1]["messages"])
     decoded = decode_in_engines(items, args.seconds)
     stamp = datetime.now(UTC)
     result = {
         "date": stamp.isoformat(timespec="seconds"),
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "node": node_version(),
-            "load_average_at_start": load_average(),
-            "code": code_version(),
-        },
+        "machine": node_machine(load_at_start),
         "server": server,
         "decode_us": decoded,
         "frames": {item["name"]: len(item["messages"]) for item in items},

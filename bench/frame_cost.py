@@ -13,9 +13,6 @@ Writes <output>/frames-<time>.json and prints a table.
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +21,8 @@ from typing import Any
 from bench.arguments import count
 from bench.cli import loads as load_list
 from bench.loads import load_for
-from bench.machine import code_version, cpu_model, load_average
+from bench.machine import load_average
+from bench.node import node_machine, run_node
 from bench.settings import RESULTS_DIR
 from client.protocol import DEFAULT_WINDOW, SYSTEM
 from server.bundle import ClientBundle
@@ -39,7 +37,6 @@ WARMUP_FRAMES = 60  # the first frames write what binding found different; not m
 HISTORY_TICKS = 400  # market ticks before the snapshot: full sparklines from the start
 SEED = 1
 TS_US = 1_795_000_000_000_000
-NODE_TIMEOUT_S = 600
 MICROPYTHON = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 RUNNER = Path(__file__).with_name("frame_cost.mjs")
 
@@ -97,9 +94,6 @@ def engine_files() -> dict[str, str]:
 
 
 def run_in_micropython(market: dict[str, Any]) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None:
-        raise SystemExit("bench.frame_cost needs node (make install-test installs it)")
     setup = {
         "module": (MICROPYTHON / "micropython.mjs").as_uri(),
         "files": engine_files(),
@@ -107,18 +101,7 @@ def run_in_micropython(market: dict[str, Any]) -> dict[str, Any]:
         "window": DEFAULT_WINDOW,
         "warmup": WARMUP_FRAMES,
     }
-    finished = subprocess.run(
-        [node, str(RUNNER)],
-        input=json.dumps(setup),
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT_S,
-        check=False,
-    )
-    if finished.returncode != 0:
-        last = finished.stderr.strip().splitlines()[-6:]
-        raise SystemExit("bench.frame_cost: the Node runner failed: " + " ".join(last)[-900:])
-    result: dict[str, Any] = json.loads(finished.stdout)
+    result: dict[str, Any] = run_node(RUNNER, setup, "bench.frame_cost")
     return result
 
 
@@ -142,12 +125,6 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def node_version() -> str:
-    return subprocess.run(
-        ["node", "--version"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.frame_cost", description=__doc__.split("\n")[0]
@@ -164,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     frames = args.frames + WARMUP_FRAMES
+    load_at_start = load_average()
     results = []
     for target in args.loads:
         print(f"bench.frame_cost: {target:,} msgs/s, {args.frames} frames…", file=sys.stderr)
@@ -172,13 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC)
     report = {
         "date": stamp.isoformat(timespec="seconds"),
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "node": node_version(),
-            "load_average_at_start": load_average(),
-            "code": code_version(),
-        },
+        "machine": node_machine(load_at_start),
         "engine": "MicroPython under Node, the client as the mpy engine loads it",
         "results": results,
     }
