@@ -4,9 +4,10 @@ The page's render time (`make bench`) is the Python views plus the page applying
 on a machine the server shares. This isolates the first part: the same `client/` package, as
 the MicroPython engine gets it, runs in PyScript's MicroPython interpreter under Node (V8, as in
 Chromium) on a recorded market, one animation frame's messages at a time, with a bridge that
-only counts what it is sent. It reports the CPU time per frame (immune to other processes taking
-turns on the cores, unlike wall time), each kind of view's cost per run, and the characters a
-frame sends to the page.
+only counts what it is sent. It reports the CPU time per frame (which moves far less than wall
+time when other processes take turns on the cores; still, compare runs made back to back: on
+this VM it differed by ~20 % between busy and quiet minutes), each kind of view's cost per run,
+and the characters a frame sends to the page.
 
 Writes <output>/frames-<time>.json and prints a table.
 """
