@@ -119,8 +119,7 @@ class Signal:
             if observer._state != DIRTY:
                 self._mark_observers()
                 break
-        if not (_context.batch_depth or _context.flushing):
-            _flush()
+        _flush_unless_batched()
 
     def _mark_observers(self) -> None:
         for observer in list(self._observers):  # a copy: a scheduler may rerun a reader
@@ -285,11 +284,8 @@ class Effect(Computation):
 
 
 def _flush_unless_batched() -> None:
-    if not (_context.batch_depth or _context.flushing):
-        _flush()
-
-
-def _flush() -> None:
+    if _context.batch_depth or _context.flushing:
+        return
     _context.flushing = True
     try:
         while _context.pending:

@@ -68,13 +68,20 @@ def _grouped(digits: str) -> str:
 
 # "%.Nf" per N, built once: MicroPython spends more on building a format than on using it.
 _FIXED = tuple("%." + str(decimals) + "f" for decimals in range(16))
+
+
+def _rest_width(decimals: int) -> int:
+    """Characters of the rest after a thousands separator: "ddd", then "." and the decimals."""
+    return decimals + 4 if decimals else 3
+
+
 # "thousands,rest" with the rest padded to "ddd.<N decimals>", per N.
 _GROUPED = tuple(
-    "%.0f,%0" + str(decimals + 4 if decimals else 3) + "." + str(decimals) + "f"
-    for decimals in range(16)
+    "%.0f,%0" + str(_rest_width(decimals)) + "." + str(decimals) + "f" for decimals in range(16)
 )
 PLAIN_BELOW = 999.0  # numbers below this need no separator, even rounded up
-GROUPED_FROM = 1_000.0
+GROUP = 1_000.0  # what one thousands group holds
+GROUPED_FROM = GROUP
 GROUPED_BELOW = 999_000.0  # numbers below this need one separator at most
 WHOLE_REST_BELOW = 999.0  # a rest below this cannot round up to the next thousand
 
@@ -87,7 +94,7 @@ def format_number(value: float, decimals: int) -> str:
             return _FIXED[decimals] % value
         if GROUPED_FROM <= value < GROUPED_BELOW:
             # Split exactly: the rest is value - 1000 * thousands, with the value's decimals.
-            thousands, rest = divmod(value, 1000.0)
+            thousands, rest = divmod(value, GROUP)
             if rest < WHOLE_REST_BELOW:
                 return _GROUPED[decimals] % (thousands, rest)
         text = _FIXED[decimals] % value
@@ -270,8 +277,7 @@ def ladder_fields(layout: tuple[int, int]) -> list[str]:
     kind, decimals = layout
     rows = range(LADDER_ROWS)
     if kind == GROUPED_PRICES:
-        width = decimals + 4  # "999." and the decimals, padded with zeros
-        rest = "{%d:0" + str(width) + "." + str(decimals) + "f}"
+        rest = "{%d:0" + str(_rest_width(decimals)) + "." + str(decimals) + "f}"
         prices = ["{%d:.0f}," % row + rest % (LADDER_ROWS + row) for row in rows]
     elif kind == PLAIN_PRICES:
         prices = ["{%d:.%df}" % (row, decimals) for row in rows]
@@ -310,7 +316,7 @@ def full_ladder(book: Message | None) -> tuple[tuple[int, int], tuple[object, ..
             return (PLAIN_PRICES, decimals), prices + sizes + bars + spread
         if low >= GROUPED_FROM and high < GROUPED_BELOW:
             # Split exactly: each rest is price - 1000 * thousands, with the price's decimals.
-            thousands, rests = zip(*[divmod(price, 1000.0) for price in prices])
+            thousands, rests = zip(*[divmod(price, GROUP) for price in prices])
             if max(rests) < WHOLE_REST_BELOW:
                 layout = (GROUPED_PRICES, decimals)
                 return layout, thousands + rests + sizes + bars + spread
