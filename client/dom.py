@@ -2,8 +2,9 @@
 
 `hydrate` finds the nodes the server rendered (by their data-* attributes) and binds one view
 effect to each group of them; it creates no node of its own. View effects are scheduled, not
-run, when the store changes: the frame loop runs the stale ones once per animation frame, and
-each writes only the values that differ from what the node already shows.
+run, when the store changes: the frame loop runs the stale ones once per animation frame (those
+whose part of the page is off-screen a few at a time), and each writes only the values that
+differ from what the node already shows.
 """
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
@@ -31,6 +32,12 @@ FRAME_SMOOTHING = 0.2  # weight of the newest interval in the running estimate
 RENDER_LEAD_MS = 4.0
 TOAST_MS = 6000.0
 REPORTED_VIEW_FAILURES = 10  # a view's errors on the console; later ones are only counted
+# A view whose part of the page is off-screen is not drawn in every frame: it waits, and each
+# frame draws only this many of the waiting ones, oldest first. The page's DOM still catches up
+# (for find-in-page, screen readers, scripts), and what scrolls into view draws in its next
+# frame. At 57 symbols most cards and every book are off-screen.
+OFF_SCREEN_VIEWS_PER_FRAME = 4
+ON_SCREEN = "1"  # bridge.js's visibility text: one character per region, in watch order
 SEPARATOR = "\u001f"  # bridge.js splits a frame's writes on it
 
 # How bridge.js writes to a registered node (its constants, in the same order).
@@ -213,6 +220,9 @@ class Frames:
         self.view_failures = 0
         self._handle = runtime.proxy(self._on_frame)
         self._running = False
+        self._regions: list[str] = []  # selectors of the parts of the page views draw
+        self._region_of: dict[Effect, int] = {}
+        self._visibility = ""  # until watched: every region counts as on-screen
 
     def schedule(self, effect: Effect) -> None:
         self.stale.append(effect)
@@ -234,6 +244,9 @@ class Frames:
             return
         runtime.request_frame(self._handle)
         now = runtime.now_ms()
+        visibility = str(runtime.bridge().visibility())
+        if visibility:  # "" when nothing scrolled in or out since the last frame
+            self._visibility = visibility
         if self.store.paused.peek():
             self.measurements.skip_unpainted()
         else:
@@ -243,21 +256,43 @@ class Frames:
             self._render()
         self._frame_done(now)
 
-    def view(self, render: Callable[[], None]) -> Effect:
-        """A view: `render` reads signals and queues its writes; it runs in the next frame."""
-        return Effect(render, schedule=self.schedule)
+    def view(self, render: Callable[[], None], region: str | None = None) -> Effect:
+        """A view: `render` reads signals and queues its writes; it runs in the next frame.
+        `region` selects the part of the page it draws: while that is off-screen (once
+        `watch` runs), the view waits its turn instead of drawing in every frame."""
+        effect = Effect(render, schedule=self.schedule)
+        if region is not None:
+            self._region_of[effect] = len(self._regions)
+            self._regions.append(region)
+        return effect
+
+    def watch(self) -> None:
+        """Have the page report which regions are on-screen (after binding: the nodes exist)."""
+        runtime.bridge().watch(SEPARATOR.join(self._regions))
 
     def _render(self) -> int:
-        """Run the stale views and send their writes; returns the writes' number."""
+        """Run the stale views (the off-screen ones in turns) and send their writes; returns
+        the writes' number."""
         started = runtime.stopwatch_us()
         stale, self.stale = self.stale, []
+        visibility = self._visibility
+        region_of = self._region_of
+        turns = OFF_SCREEN_VIEWS_PER_FRAME
+        ran = False
         for effect in stale:
+            region = region_of.get(effect)
+            if region is not None and visibility and visibility[region] != ON_SCREEN:
+                if not turns:
+                    self.stale.append(effect)  # still queued: it keeps its place in line
+                    continue
+                turns -= 1
+            ran = True
             try:
                 effect.run()
             except Exception as error:  # one view's bug must not stop the others, or the frames
                 self._view_failed(error)
         sent = self.writes.flush()
-        if stale:
+        if ran:
             self.measurements.render.add(runtime.since_us(started) / 1000.0)
         return sent
 
@@ -295,6 +330,10 @@ class WorkerFrames(Frames):
 
     def start(self) -> None:
         self._running = True
+
+    def watch(self) -> None:
+        """Nothing to watch from a worker: the page is on the main thread, and every view
+        draws in every frame."""
 
     def dispose(self) -> None:
         Frames.dispose(self)
@@ -352,7 +391,7 @@ def bind_card(frames: Frames, store: Store, symbol: str) -> Effect:
         volume.show(volume_text)
         line_transform.show(points.update(shown, store.price_counts[symbol]))
 
-    return frames.view(render)
+    return frames.view(render, card)
 
 
 def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
@@ -409,7 +448,7 @@ def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
         writes.add_run(run.format(*arguments), count)
         whole["written"] = True
 
-    return frames.view(render)
+    return frames.view(render, ladder)
 
 
 def _ladder_run(cells: list[tuple[Shown, Shown, Shown]], spread: Shown, fields: list[str]) -> str:
@@ -438,7 +477,7 @@ def bind_trades(frames: Frames, store: Store) -> Effect:
         elif fresh > 0:
             writes.add(prepend.handle, views.trades_html(store.trades[-fresh:]))
 
-    return frames.view(render)
+    return frames.view(render, body)
 
 
 def bind_system(frames: Frames, store: Store) -> Effect:
@@ -456,7 +495,7 @@ def bind_system(frames: Frames, store: Store) -> Effect:
             memory.show(memory_text)
             rate.show(rate_text)
 
-    return frames.view(render)
+    return frames.view(render, panel)
 
 
 def bind_window_hint(frames: Frames, store: Store) -> Effect:

@@ -86,6 +86,7 @@ class App:
         self.views.append(bind_errors(self.store, self.toasts))
         self.panel = PerformancePanel(self.frames.writes, self.report)
         self.frames.writes.bind()
+        self.frames.watch()
         self.frames.after_frame.append(self._after_frame)
         self.connection = Connection(
             websocket_url(window),

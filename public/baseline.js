@@ -32,6 +32,10 @@ const BACKLOG_REPORT_MS = 1000; // how often the page checks (and, on auto, repo
 const BEHIND_MS = 250; // a backlog above this, in consecutive reports, is falling behind
 const BEHIND_REPORTS = 2;
 const AUTO = "auto";
+// As client/dom.py: an off-screen part of the page is drawn in turns, this many a frame, oldest
+// first; one this close to the viewport counts as on-screen.
+const OFF_SCREEN_VIEWS_PER_FRAME = 4;
+const ON_SCREEN_MARGIN = "200px";
 const STATE_LABELS = {
   ssr: "Server snapshot",
   loading: "Connecting…",
@@ -581,6 +585,7 @@ class Transform {
 
 class Card {
   constructor(element, store) {
+    this.element = element;
     this.symbol = element.dataset.symbol;
     this.store = store;
     this.price = new Text(field(element, "price"));
@@ -610,6 +615,7 @@ class Card {
 
 class Ladder {
   constructor(element, store) {
+    this.element = element;
     this.symbol = element.dataset.book;
     this.store = store;
     this.cells = [...element.querySelectorAll("tr[data-level]")].map((row) => [
@@ -634,8 +640,24 @@ class Ladder {
 }
 
 // New trades go in at the top as one HTML insertion; a snapshot redraws the tape whole.
+class SystemPanel {
+  constructor(element, store) {
+    this.element = element;
+    this.store = store;
+    this.texts = ["cpu_pct", "mem_mb", "msg_rate"].map((name) => new Text(field(element, name)));
+  }
+
+  render() {
+    const { cpu_pct: cpu, mem_mb: memory, msg_rate: rate } = this.store.system;
+    this.texts[0].show(formatNumber(cpu, 1));
+    this.texts[1].show(formatVolume(memory));
+    this.texts[2].show(formatVolume(rate));
+  }
+}
+
 class Tape {
   constructor(body, store) {
+    this.element = body;
     this.body = body;
     this.store = store;
     this.total = store.tradesTotal;
@@ -691,8 +713,12 @@ class Engine {
     this.ladders = new Map([...document.querySelectorAll("[data-book]")].map((el) => [el.dataset.book, new Ladder(el, this.store)]));
     this.tape = new Tape(bound(document, "data-list", "trades"), this.store);
     const system = bound(document, "data-panel", "system");
-    this.systemTexts = ["cpu_pct", "mem_mb", "msg_rate"].map((name) => new Text(field(system, name)));
+    this.systemView = new SystemPanel(system, this.store);
     this.windowHint = new Text(field(document, "window"));
+    this.waiting = new Set(); // stale views, in the order they went stale
+    this.offScreen = this.watchRegions(
+      [...this.cards.values(), ...this.ladders.values(), this.tape, this.systemView].map((view) => view.element),
+    );
     const performancePanel = bound(document, "data-panel", "performance");
     this.performanceTexts = PERFORMANCE_FIELDS.map((name) => new Text(field(performancePanel, name)));
     this.seqText = new Text(field(document, "seq"));
@@ -871,30 +897,50 @@ class Engine {
     if (store.state === "live" && now - this.lastMessageMs > STALE_AFTER_MS) this.setState("stale");
   }
 
+  // The elements (of `regions`) now off-screen, as an IntersectionObserver reports them.
+  watchRegions(regions) {
+    const offScreen = new Set();
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (entry.isIntersecting) offScreen.delete(entry.target);
+          else offScreen.add(entry.target);
+        }
+      },
+      { rootMargin: ON_SCREEN_MARGIN },
+    );
+    for (const region of regions) observer.observe(region);
+    return offScreen;
+  }
+
   render() {
     const store = this.store;
-    let worked = false;
+    // Stale views wait in line, oldest first: an on-screen one draws now, an off-screen one
+    // when it has a turn.
+    const waiting = this.waiting;
     for (const symbol of store.dirtyPrices) {
-      this.cards.get(symbol)?.render();
-      worked = true;
+      const card = this.cards.get(symbol);
+      if (card !== undefined) waiting.add(card);
     }
     store.dirtyPrices.clear();
     for (const symbol of store.dirtyBooks) {
-      this.ladders.get(symbol)?.render();
-      worked = true;
+      const ladder = this.ladders.get(symbol);
+      if (ladder !== undefined) waiting.add(ladder);
     }
     store.dirtyBooks.clear();
-    if (store.dirtyTrades) {
-      this.tape.render();
-      store.dirtyTrades = false;
-      worked = true;
-    }
-    if (store.dirtySystem && store.system) {
-      const { cpu_pct: cpu, mem_mb: memory, msg_rate: rate } = store.system;
-      this.systemTexts[0].show(formatNumber(cpu, 1));
-      this.systemTexts[1].show(formatVolume(memory));
-      this.systemTexts[2].show(formatVolume(rate));
-      store.dirtySystem = false;
+    if (store.dirtyTrades) waiting.add(this.tape);
+    store.dirtyTrades = false;
+    if (store.dirtySystem && store.system) waiting.add(this.systemView);
+    store.dirtySystem = false;
+    let turns = OFF_SCREEN_VIEWS_PER_FRAME;
+    let worked = false;
+    for (const view of waiting) {
+      if (this.offScreen.has(view.element)) {
+        if (turns === 0) continue;
+        turns -= 1;
+      }
+      view.render();
+      waiting.delete(view);
       worked = true;
     }
     this.windowHint.show(String(store.window));

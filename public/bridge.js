@@ -80,6 +80,38 @@ export function bind(requests) {
   return reply.join(SEPARATOR);
 }
 
+// A region this close to the viewport counts as on-screen: it draws before it scrolls in.
+const ON_SCREEN_MARGIN = "200px";
+let shownText = "";
+let shownChanged = false;
+
+/**
+ * Follow which regions ("selector␟selector…") are on-screen, for `visibility`. Every region
+ * counts as on-screen until the observer's first report.
+ */
+export function watch(selectors) {
+  if (selectors === "") return;
+  const nodes = selectors.split(SEPARATOR).map((selector) => document.querySelector(selector));
+  const shown = nodes.map(() => "1");
+  const index = new Map(nodes.map((node, i) => [node, i]));
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) shown[index.get(entry.target)] = entry.isIntersecting ? "1" : "0";
+      shownText = shown.join("");
+      shownChanged = true;
+    },
+    { rootMargin: ON_SCREEN_MARGIN },
+  );
+  for (const node of nodes) if (node !== null) observer.observe(node);
+}
+
+/** "1" or "0" per watched region, on-screen or not; "" when that has not changed since. */
+export function visibility() {
+  if (!shownChanged) return "";
+  shownChanged = false;
+  return shownText;
+}
+
 /** Apply one frame's writes: "handle␟value␟handle␟value…". */
 export function write(batch) {
   const parts = batch.split(SEPARATOR);

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import PageLog, open_context
@@ -232,6 +232,60 @@ def test_pause_stops_rendering_without_losing_messages(
     page.locator('[data-control="pause"]').click()
     wait_for_change(page, price, frozen)
     assert page.evaluate("window.tickscope.metrics().gaps") == 0
+
+
+# For `frames` animation frames, which of the selected nodes changed (text or attributes
+# anywhere inside) in each: what the engine drew, frame by frame, as lists of indexes.
+DRAWN_PER_FRAME = """([selectors, frames]) => new Promise((done) => {
+    let changed = new Set();
+    const drawn = [];
+    const observers = selectors.map((selector, i) => {
+        const observer = new MutationObserver(() => { changed.add(i); });
+        observer.observe(document.querySelector(selector),
+            {subtree: true, childList: true, characterData: true, attributes: true});
+        return observer;
+    });
+    const frame = () => {
+        drawn.push([...changed]);
+        changed = new Set();
+        if (drawn.length < frames) { requestAnimationFrame(frame); return; }
+        observers.forEach((observer) => observer.disconnect());
+        done(drawn);
+    };
+    requestAnimationFrame(frame);
+})"""
+DRAWN_FRAMES = 120
+# The first row of cards; every book below. Then everything.
+SHORT_VIEWPORT: ViewportSize = {"width": 1440, "height": 260}
+TALL_VIEWPORT: ViewportSize = {"width": 1440, "height": 1600}
+ON_SCREEN_MARGIN_PX = 200  # bridge.js and baseline.js draw what is this close as on-screen
+OFF_SCREEN_VIEWS_PER_FRAME = 4  # client/dom.py and baseline.js
+
+
+def test_off_screen_views_draw_in_turns_and_at_once_when_in_view(
+    page: Page, fast_server: RunningServer, engine: str
+) -> None:
+    page.set_viewport_size(SHORT_VIEWPORT)
+    go_live(page, page_of(fast_server, engine))
+    symbols = page.eval_on_selector_all(
+        "[data-book]", "(nodes) => nodes.map((n) => n.dataset.book)"
+    )
+    books = [f'[data-book="{symbol}"]' for symbol in symbols]
+    tops = [page.locator(book).evaluate("(n) => n.getBoundingClientRect().top") for book in books]
+    assert min(tops) > SHORT_VIEWPORT["height"] + ON_SCREEN_MARGIN_PX, "books must be off-screen"
+    card = '.card[data-symbol="BTC/USD"]'
+    # At 1400 msgs/s every card changes in nearly every frame, and every book in most.
+    # Off-screen, the books (with the tape and the system panel) share a few turns a frame.
+    frames = page.evaluate(DRAWN_PER_FRAME, [[card, *books], DRAWN_FRAMES])
+    assert sum(0 in drawn for drawn in frames) > DRAWN_FRAMES / 2
+    books_drawn = [len(drawn) - (0 in drawn) for drawn in frames]
+    assert max(books_drawn) <= OFF_SCREEN_VIEWS_PER_FRAME
+    assert {index for drawn in frames for index in drawn} == set(range(len(books) + 1))
+    # In view, they draw as their data changes: more than the turns would allow.
+    page.set_viewport_size(TALL_VIEWPORT)
+    page.evaluate(TWO_FRAMES)
+    frames = page.evaluate(DRAWN_PER_FRAME, [books, DRAWN_FRAMES])
+    assert max(len(drawn) for drawn in frames) > OFF_SCREEN_VIEWS_PER_FRAME
 
 
 def reset_after_counting(page: Page) -> dict[str, Any]:
