@@ -49,47 +49,24 @@ export function listen(socket, handler) {
 
 // -- The socket opened before the engine starts ------------------------------------------------
 //
-// A Python engine's runtime takes a while to start. public/connect.js opens its WebSocket as
-// the page starts and keeps what the socket hears; the engine adopts that socket when it
+// A Python engine's runtime takes a while to start. public/connect.js, a classic script in the
+// page's head, opens its WebSocket before the page's body is even parsed and keeps what the
+// socket hears on `window.tickscopeEarlySocket`; the engine adopts that socket when it
 // connects, so the server's snapshot is already here instead of one round trip away.
-
-// Past this many kept messages, replaying them would cost the engine more than a fresh
-// connection and snapshot: the early socket is closed and the engine opens its own.
-export const EARLY_MESSAGES_KEPT = 1000;
-const NORMAL_CLOSURE = 1000;
-let early = null; // {url, socket, events: [[kind, ...args]]} until adopted or given up
-
-/** Open the engine's socket to `url` now; keep its events for `adopt()`. */
-export function connectEarly(url) {
-  const socket = new WebSocket(url);
-  const events = [];
-  early = { url, socket, events };
-  socket.onopen = (event) => events.push(["open", event]);
-  socket.onclose = (event) => events.push(["close", event]);
-  let messages = 0;
-  socket.onmessage = (event) => {
-    events.push(["message", event.data, event.timeStamp]);
-    messages += 1;
-    if (messages > EARLY_MESSAGES_KEPT && early !== null && early.socket === socket) {
-      early = null;
-      socket.onmessage = socket.onopen = socket.onclose = null;
-      socket.close(NORMAL_CLOSURE);
-    }
-  };
-}
 
 /**
  * The socket to `url` the page opened early, or false if there is none (another URL, already
  * adopted, given up, or another thread). False, not null: Pyodide hands null to Python as
- * `jsnull`, MicroPython as None, and both make false a False. Its past events go to the handlers in the order they
- * happened, right after the current call returns and before any later event (a microtask runs
- * before the next task); later ones go to them directly. `onMessage` gets (text, receipt time),
- * as with `listen()`.
+ * `jsnull`, MicroPython as None, and both make false a False. Its past events go to the
+ * handlers in the order they happened, right after the current call returns and before any
+ * later event (a microtask runs before the next task); later ones go to them directly.
+ * `onMessage` gets (text, receipt time), as with `listen()`.
  */
 export function adopt(url, onMessage, onOpen, onClose) {
-  if (early === null || early.url !== url) return false;
+  const early = globalThis.tickscopeEarlySocket;
+  if (early == null || early.url !== url) return false;
+  delete globalThis.tickscopeEarlySocket;
   const { socket, events } = early;
-  early = null;
   socket.onmessage = socket.onopen = socket.onclose = null;
   queueMicrotask(() => {
     for (const [kind, first, second] of events) {
