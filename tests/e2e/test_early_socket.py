@@ -18,7 +18,7 @@ from tests.e2e.conftest import PageLog, open_context, watch
 LIVE_TIMEOUT_MS = 60_000
 SETTLE_MS = 1_000
 HEARD_BEFORE_START = 20  # messages the early socket hears before the runtime may start
-EARLY_MESSAGES_KEPT = 1000  # public/bridge.js: past this the early socket is given up
+EARLY_MESSAGES_KEPT = 250  # public/connect.js: past this the early socket is given up
 NORMAL_CLOSURE = 1000
 WASM = "**/micropython.wasm"
 
@@ -74,6 +74,14 @@ def watched_page(browser: Browser, page_log: PageLog) -> Iterator[Page]:
 
 
 @pytest.fixture
+def slow_server() -> Iterator[RunningServer]:
+    """~70 messages/s: seconds of margin before the early socket's buffer is full, however
+    slowly the runtime starts once released."""
+    with start_server("--seed", "3", "--frequency-ms", "200") as running:
+        yield running
+
+
+@pytest.fixture
 def fast_server() -> Iterator[RunningServer]:
     """~1400 messages/s: the early socket overflows its buffer within a second."""
     with start_server("--seed", "3", "--frequency-ms", "10") as running:
@@ -100,11 +108,11 @@ def check_whole_and_in_order(seen: dict[str, Any], metrics: dict[str, Any]) -> N
 
 
 def test_the_engine_adopts_the_early_socket_and_gets_all_it_heard_in_order(
-    watched_page: Page, server: RunningServer, page_log: PageLog
+    watched_page: Page, slow_server: RunningServer, page_log: PageLog
 ) -> None:
     open_held(
         watched_page,
-        server,
+        slow_server,
         f"() => window.__sockets.length > 0 && window.__sockets[0].messages >= "
         f"{HEARD_BEFORE_START}",
     )
