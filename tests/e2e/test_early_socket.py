@@ -6,20 +6,23 @@ the buffering is certain rather than a matter of timing. Every socket the page o
 from an init script, independently of the page's own handlers.
 """
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Page, Route, WebSocketRoute
 
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import PageLog, open_context, watch
 
 LIVE_TIMEOUT_MS = 60_000
 SETTLE_MS = 1_000
+POLL_MS = 50
 HEARD_BEFORE_START = 20  # messages the early socket hears before the runtime may start
 EARLY_MESSAGES_KEPT = 250  # public/connect.js: past this the early socket is given up
 NORMAL_CLOSURE = 1000
+SERVICE_RESTART = 1012
 WASM = "**/micropython.wasm"
 
 # Each socket the page opens: how many messages it delivered, and how it closed.
@@ -99,6 +102,15 @@ def open_held(page: Page, server: RunningServer, heard: str) -> None:
     page.wait_for_timeout(SETTLE_MS)
 
 
+def wait_until(page: Page, condition: Callable[[], bool]) -> None:
+    """Wait for a condition on what Playwright's routes saw (they report while the page is
+    being waited on)."""
+    deadline = time.monotonic() + LIVE_TIMEOUT_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(POLL_MS)
+
+
 def check_whole_and_in_order(seen: dict[str, Any], metrics: dict[str, Any]) -> None:
     # The store counts every message it is handed, and a gap for any seq it did not see
     # before a later one: a lost message or two swapped ones would show here.
@@ -137,6 +149,49 @@ def test_an_early_socket_that_heard_too_much_is_given_up_for_a_fresh_one(
     assert early["messages"] > EARLY_MESSAGES_KEPT
     assert fresh["closed"] is None
     check_whole_and_in_order(fresh, state["metrics"])
+    assert page_log.errors == []
+
+
+def test_an_early_socket_that_closed_before_the_engine_started_is_reopened(
+    page: Page, slow_server: RunningServer, page_log: PageLog
+) -> None:
+    # Playwright's WebSocket routing stands in for the page's WebSocket class, so this test
+    # watches the sockets from the routes rather than with WATCH_SOCKETS.
+    routes: list[WebSocketRoute] = []
+    heard: list[int] = []  # messages each route passed to the page
+    closed: set[int] = set()  # routes closed on the page's side: they pass nothing more
+
+    def relay(route: WebSocketRoute) -> None:
+        server = route.connect_to_server()
+        index = len(heard)
+        heard.append(0)
+
+        def forward(message: str | bytes) -> None:
+            if index not in closed:
+                heard[index] += 1
+                route.send(message)
+
+        server.on_message(forward)
+        routes.append(route)
+
+    page.route_web_socket("**/ws*", relay)
+    held = HeldRuntime(page)
+    page.goto(f"{slow_server.url}/?engine=mpy", wait_until="commit")
+    wait_until(page, lambda: bool(routes) and heard[0] >= HEARD_BEFORE_START)
+    closed.add(0)
+    routes[0].close(code=SERVICE_RESTART, reason="restarting a proxy")
+    assert page.evaluate("() => document.documentElement.dataset.state") != "live"
+    held.release()
+    page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
+    wait_until(page, lambda: len(routes) > 1 and heard[1] > 0)
+    # The engine heard the early socket close and connected again, resuming where the
+    # snapshot the early socket brought left off: nothing lost, no second snapshot.
+    assert len(routes) == 2
+    assert "resume_from=" in routes[1].url
+    page.wait_for_timeout(SETTLE_MS)
+    metrics = page.evaluate("window.tickscope.metrics()")
+    assert metrics["gaps"] == 0
+    assert metrics["received"] == sum(heard)
     assert page_log.errors == []
 
 
