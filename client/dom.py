@@ -148,12 +148,9 @@ class Polyline(Node):
         writes.attach(self, selector, POINTS, "points")
 
     def bound(self, handle: str, rendered: str) -> None:
-        # The server rendered the points in the box's coordinates, the line keeps data ones:
-        # a line drawn before binding is written whole. One drawn after (a view's first run
-        # is in the first frame) is written whole by that run, so nothing is formatted twice.
+        # The server rendered the points in the box's coordinates, the line keeps data ones.
         self.handle = handle
-        if self.line.points:
-            self.writes.add(handle, "%d %s" % (REDRAWN, self.line.text()))
+        self.writes.add(handle, "%d %s" % (REDRAWN, self.line.text()))
 
     def update(self, history: list[float], total: int) -> str:
         """Show `history`, the last len(history) of `total` prices; returns the transform that
@@ -247,10 +244,8 @@ class Frames:
         self._frame_done(now)
 
     def view(self, render: Callable[[], None]) -> Effect:
-        """A view: `render` reads signals and queues its writes; it runs in the next frame,
-        the first time too. So at start-up each view runs once, after binding and after the
-        server's snapshot if that came first, not once while hydrating and again for it."""
-        return Effect(render, schedule=self.schedule, deferred=True)
+        """A view: `render` reads signals and queues its writes; it runs in the next frame."""
+        return Effect(render, schedule=self.schedule)
 
     def _render(self) -> int:
         """Run the stale views and send their writes; returns the writes' number."""
@@ -379,13 +374,11 @@ def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
     # is written whole with one format operation instead of 31 compared writes: under
     # MicroPython that took a frame's 8 books from ~1.9 to ~0.9 ms. Anything else goes cell by
     # cell. The formats are made once the nodes are bound (the handles are in them), one per
-    # price format; until then, and on the first run once bound, cell by cell, which compares
-    # each cell with what the server rendered and writes only what differs.
+    # price format; until then, cell by cell, which only notes the values for binding to
+    # compare with the page.
     runs: dict[tuple[int, int], str] = {}
     count = 3 * len(cells) + 1
-    # written: the cells' Shown values are stale after a whole write; compared: each cell was
-    # compared with the page once bound.
-    whole = {"written": False, "compared": False}
+    whole = {"written": False}  # the cells' Shown values are stale after a whole write
 
     def render_cells(book: Any) -> None:
         if whole["written"]:
@@ -405,10 +398,9 @@ def bind_book(frames: Frames, store: Store, symbol: str) -> Effect:
     def render() -> None:
         version.get()
         book = store.books.get(symbol)
-        ladder = views.full_ladder(book) if whole["compared"] else None
+        ladder = views.full_ladder(book) if spread.handle else None
         if ladder is None:
             render_cells(book)
-            whole["compared"] = bool(spread.handle)
             return
         layout, arguments = ladder
         run = runs.get(layout)

@@ -9,8 +9,7 @@ wave there.
 
 Effects run synchronously after the outermost write or batch, unless given a `schedule`
 callback: then being marked only calls `schedule(effect)` and the owner runs `effect.run()`
-when it chooses (the DOM layer does so once per animation frame); a `deferred` one is scheduled
-for its first run too.
+when it chooses (the DOM layer does so once per animation frame).
 
 No js, no typing at run time: portable to CPython, Pyodide and MicroPython.
 """
@@ -239,28 +238,19 @@ class Memo(Computation):
 
 
 class Effect(Computation):
-    """Runs `fn` now (a deferred one: when its scheduler first runs it) and again whenever
-    something it read changes.
+    """Runs `fn` now and again whenever something it read changes.
 
     `fn` may return a cleanup function, called before the next run and on disposal.
     """
 
     def __init__(
-        self,
-        fn: Callable[[], Any],
-        schedule: Callable[[Effect], None] | None = None,
-        deferred: bool = False,
+        self, fn: Callable[[], Any], schedule: Callable[[Effect], None] | None = None
     ) -> None:
-        """`deferred`, with a `schedule`: the first run is scheduled too, instead of run now."""
         Computation.__init__(self, fn)
         self._schedule = schedule
         self._queued = False
         self.runs = 0
-        if deferred and schedule is not None:
-            self._queued = True
-            schedule(self)
-        else:
-            self.run()
+        self.run()
 
     def _mark(self, state: int) -> None:
         was_clean = self._state == CLEAN

@@ -185,29 +185,6 @@ def test_a_scheduled_effect_waits_for_its_scheduler():
     assert not effect.stale
 
 
-def test_a_deferred_effect_runs_first_when_its_scheduler_says():
-    value = Signal(1)
-    queued: list[Effect] = []
-    seen = []
-    effect = Effect(lambda: seen.append(value.get()), schedule=queued.append, deferred=True)
-    assert seen == []
-    assert queued == [effect]
-    value.set(2)
-    assert queued == [effect], "queued once: it has read nothing yet"
-    queued.pop().run()
-    assert seen == [2], "its first run sees the values of then"
-    value.set(3)
-    assert queued == [effect], "and it then follows what it read"
-    queued.pop().run()
-    assert seen == [2, 3]
-
-
-def test_a_deferred_effect_without_a_scheduler_runs_now():
-    seen = []
-    Effect(lambda: seen.append(1), deferred=True)
-    assert seen == [1]
-
-
 def test_an_effect_may_write_a_signal_another_effect_reads():
     source = Signal(1)
     doubled = Signal(0)
