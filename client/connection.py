@@ -45,11 +45,20 @@ class Connection:
 
     def open(self) -> None:
         self._timer = None
+        handles = self._handles
+        if not self.failures:
+            # The page may have opened this very socket while the runtime loaded: adopt it.
+            early = runtime.local().adopt(
+                self.url, handles["message"], handles["open"], handles["close"]
+            )
+            if early is not False:
+                self.socket = early
+                return
         # Coming back, the server sends only what was missed, not a whole new snapshot.
         socket = runtime.new_websocket(self.url + (self.resume_query() if self.failures else ""))
-        runtime.local().listen(socket, self._handles["message"])
-        socket.onopen = self._handles["open"]
-        socket.onclose = self._handles["close"]
+        runtime.local().listen(socket, handles["message"])
+        socket.onopen = handles["open"]
+        socket.onclose = handles["close"]
         self.socket = socket
 
     def send(self, payload: dict[str, Any]) -> bool:

@@ -47,6 +47,40 @@ export function listen(socket, handler) {
   socket.onmessage = (event) => handler(event.data, event.timeStamp);
 }
 
+// -- The socket opened before the engine starts ------------------------------------------------
+//
+// A Python engine's runtime takes a while to start. public/connect.js, a classic script in the
+// page's head, opens its WebSocket before the page's body is even parsed and keeps what the
+// socket hears on `window.tickscopeEarlySocket`; the engine adopts that socket when it
+// connects, so the server's snapshot is already here instead of one round trip away.
+
+/**
+ * The socket to `url` the page opened early, or false if there is none (another URL, already
+ * adopted, given up, or another thread). False, not null: Pyodide hands null to Python as
+ * `jsnull`, MicroPython as None, and both make false a False. Its past events go to the
+ * handlers in the order they happened, right after the current call returns and before any
+ * later event (a microtask runs before the next task); later ones go to them directly.
+ * `onMessage` gets (text, receipt time), as with `listen()`.
+ */
+export function adopt(url, onMessage, onOpen, onClose) {
+  const early = globalThis.tickscopeEarlySocket;
+  if (early == null || early.url !== url) return false;
+  delete globalThis.tickscopeEarlySocket;
+  const { socket, events } = early;
+  socket.onmessage = socket.onopen = socket.onclose = null;
+  queueMicrotask(() => {
+    for (const [kind, first, second] of events) {
+      if (kind === "message") onMessage(first, second);
+      else if (kind === "open") onOpen(first);
+      else onClose(first);
+    }
+    socket.onmessage = (event) => onMessage(event.data, event.timeStamp);
+    socket.onopen = onOpen;
+    socket.onclose = onClose;
+  });
+  return socket;
+}
+
 /** What a node shows now, as the engine compares it with what it would write. */
 function rendered(node, kind, name) {
   switch (kind) {
