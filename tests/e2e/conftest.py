@@ -17,7 +17,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.conftest import ROOT, RunningServer
+from tests.conftest import ROOT, RunningServer, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -131,3 +131,11 @@ def static_page(
 @pytest.fixture
 def dashboard_url(server: RunningServer) -> str:
     return server.url + "/"
+
+
+@pytest.fixture
+def fast_server() -> Iterator[RunningServer]:
+    """A server of its own, ticking every 10 ms (8 symbols: ~1400 msgs/s); tests may change
+    its settings."""
+    with start_server("--seed", "3", "--frequency-ms", "10") as running:
+        yield running

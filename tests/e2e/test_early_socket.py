@@ -84,13 +84,6 @@ def slow_server() -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.fixture
-def fast_server() -> Iterator[RunningServer]:
-    """~1400 messages/s: the early socket overflows its buffer within a second."""
-    with start_server("--seed", "3", "--frequency-ms", "10") as running:
-        yield running
-
-
 def open_held(page: Page, server: RunningServer, heard: str) -> None:
     """Open the MicroPython page with its runtime held back until `heard` holds."""
     held = HeldRuntime(page)

@@ -3,7 +3,6 @@
 import re
 import socket
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -96,13 +95,6 @@ def engine_url(server: RunningServer, engine: str) -> str:
 
 def page_of(server: RunningServer, engine: str) -> str:
     return f"{server.url}/?engine={engine}"
-
-
-@pytest.fixture
-def fast_server() -> Iterator[RunningServer]:
-    """A server of its own, ticking every 10 ms: tests may change its settings."""
-    with start_server("--seed", "3", "--frequency-ms", "10") as running:
-        yield running
 
 
 def test_the_page_shows_loading_then_goes_live_with_its_engine_label(

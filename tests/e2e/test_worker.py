@@ -84,12 +84,6 @@ def slow_server() -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.fixture
-def fast_server() -> Iterator[RunningServer]:
-    with start_server("--seed", "3", "--frequency-ms", "10") as running:
-        yield running
-
-
 def test_every_mode_goes_live_in_the_worker_and_shows_what_the_js_engine_shows(
     worker_browser: Browser, slow_server: RunningServer
 ) -> None:
