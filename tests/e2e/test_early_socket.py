@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, WebSocketRoute
 
 from tests.conftest import RunningServer, start_server
-from tests.e2e.conftest import PageLog, open_context, watch
+from tests.e2e.conftest import PageLog, keep_artifacts, open_context, watch
 
 LIVE_TIMEOUT_MS = 60_000
 SETTLE_MS = 1_000
@@ -68,11 +68,14 @@ class HeldRuntime:
 
 
 @pytest.fixture
-def watched_page(browser: Browser, page_log: PageLog) -> Iterator[Page]:
+def watched_page(
+    request: pytest.FixtureRequest, browser: Browser, page_log: PageLog
+) -> Iterator[Page]:
     context = open_context(browser)
     context.add_init_script(WATCH_SOCKETS)
     page = watch(context.new_page(), page_log)
     yield page
+    keep_artifacts(request, page, page_log)
     context.close()
 
 
