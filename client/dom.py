@@ -244,7 +244,7 @@ class Frames:
             return
         runtime.request_frame(self._handle)
         now = runtime.now_ms()
-        visibility = str(runtime.bridge().visibility())
+        visibility = str(self.writes.bridge.visibility())
         if visibility:  # "" when nothing scrolled in or out since the last frame
             self._visibility = visibility
         if self.store.paused.peek():
@@ -268,7 +268,7 @@ class Frames:
 
     def watch(self) -> None:
         """Have the page report which regions are on-screen (after binding: the nodes exist)."""
-        runtime.bridge().watch(SEPARATOR.join(self._regions))
+        self.writes.bridge.watch(SEPARATOR.join(self._regions))
 
     def _render(self) -> int:
         """Run the stale views (the off-screen ones in turns) and send their writes; returns

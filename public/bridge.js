@@ -74,7 +74,7 @@ export function adopt(url, onMessage, onOpen, onClose) {
       else if (kind === "open") onOpen(first);
       else onClose(first);
     }
-    socket.onmessage = (event) => onMessage(event.data, event.timeStamp);
+    listen(socket, onMessage);
     socket.onopen = onOpen;
     socket.onclose = onClose;
   });
