@@ -230,7 +230,7 @@ class Frames:
     def start(self) -> None:
         if not self._running:
             self._running = True
-            runtime.request_frame(self._handle)
+            self.writes.bridge.frame(self._handle)
 
     def stop(self) -> None:
         self._running = False
@@ -242,7 +242,7 @@ class Frames:
     def _on_frame(self, _timestamp: float) -> None:
         if not self._running:
             return
-        runtime.request_frame(self._handle)
+        self.writes.bridge.frame(self._handle)
         now = runtime.now_ms()
         visibility = str(self.writes.bridge.visibility())
         if visibility:  # "" when nothing scrolled in or out since the last frame

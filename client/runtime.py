@@ -159,12 +159,9 @@ def window() -> Any:
     return pyscript.window if IN_WORKER else _browser().window
 
 
-def request_frame(handle: Any) -> None:
-    _browser().requestAnimationFrame(handle)
-
-
 def set_timeout(handle: Any, delay_ms: float) -> int:
-    return int(_browser().setTimeout(handle, delay_ms))
+    """Call `handle` after `delay_ms`, unless the runtime has crashed by then (bridge.js)."""
+    return int(local().later(handle, delay_ms))
 
 
 def clear_timeout(timer: int) -> None:

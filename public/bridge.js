@@ -44,7 +44,48 @@ export function timeOrigin() {
 
 /** Deliver each message as (text, receipt time on the page's timeline). */
 export function listen(socket, handler) {
+  engineSocket = socket;
   socket.onmessage = (event) => handler(event.data, event.timeStamp);
+}
+
+/** Run `callback(time)` in the next animation frame, unless the runtime has crashed. */
+export function frame(callback) {
+  requestAnimationFrame((time) => {
+    if (!halted) callback(time);
+  });
+}
+
+/** Run `callback()` after `delayMs`, unless the runtime has crashed; returns the timer's id. */
+export function later(callback, delayMs) {
+  return setTimeout(() => {
+    if (!halted) callback();
+  }, delayMs);
+}
+
+// -- A runtime that crashed --------------------------------------------------------------------
+//
+// A trap in the runtime's wasm (a memory access out of bounds, say) stops it partway through a
+// call: its C stack, its exception handlers and its collector's bookkeeping are left as they
+// were, so any later call into it may fail again or do worse. After one, nothing more is handed
+// to the engine: its socket is closed (the server sees a normal close) and its frames and
+// timers do not run. boot.js tells the person.
+
+const NORMAL_CLOSURE = 1000;
+let halted = false;
+let engineSocket = null;
+
+/** Stop handing anything to a crashed engine; `reason` is what window.tickscope now says. */
+export function halt(reason) {
+  halted = true;
+  if (engineSocket !== null) {
+    engineSocket.onmessage = engineSocket.onopen = engineSocket.onclose = null;
+    engineSocket.close(NORMAL_CLOSURE, "the engine crashed");
+    engineSocket = null;
+  }
+  const crashed = () => {
+    throw new Error(`tickscope: ${reason}`);
+  };
+  window.tickscope = { engine: window.tickscope?.engine, crashed: reason, metrics: crashed, reset: crashed };
 }
 
 // -- The socket opened before the engine starts ------------------------------------------------
@@ -68,8 +109,10 @@ export function adopt(url, onMessage, onOpen, onClose) {
   delete globalThis.tickscopeEarlySocket;
   const { socket, events } = early;
   socket.onmessage = socket.onopen = socket.onclose = null;
+  engineSocket = socket;
   queueMicrotask(() => {
     for (const [kind, first, second] of events) {
+      if (halted) return;
       if (kind === "message") onMessage(first, second);
       else if (kind === "open") onOpen(first);
       else onClose(first);

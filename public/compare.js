@@ -34,7 +34,7 @@ const windowSize = new URLSearchParams(location.search).get("window") || "200";
 const ownHost = document.getElementById("pane-b").dataset.engine === "py" ? "b" : "a";
 const panes = ["a", "b"].map((key) => {
   const frame = document.getElementById(`pane-${key}`);
-  return { key, frame, engine: frame.dataset.engine, host: key === ownHost ? hostname : other, metrics: null };
+  return { key, frame, engine: frame.dataset.engine, host: key === ownHost ? hostname : other, metrics: null, crashed: null };
 });
 for (const pane of panes) {
   pane.origin = `${protocol}//${pane.host}:${port}`;
@@ -70,7 +70,7 @@ function render() {
     ratioCell.textContent = x != null && y ? `${(x / y).toFixed(2)}×` : PLACEHOLDER;
   });
   for (const pane of panes) {
-    document.querySelector(`[data-field="state-${pane.key}"]`).textContent = pane.metrics ? pane.metrics.state : "loading";
+    document.querySelector(`[data-field="state-${pane.key}"]`).textContent = pane.crashed ? "crashed" : pane.metrics ? pane.metrics.state : "loading";
   }
 }
 
@@ -78,6 +78,7 @@ addEventListener("message", (event) => {
   const pane = panes.find((candidate) => candidate.origin === event.origin);
   if (!pane || !event.data || event.data.type !== "tickscope:metrics") return;
   pane.metrics = event.data.metrics;
+  pane.crashed = event.data.crashed ?? null;
   render();
 });
 

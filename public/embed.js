@@ -7,5 +7,8 @@ addEventListener("message", (event) => {
   const origin = new URL(event.origin);
   if (!LOOPBACK.has(origin.hostname) || origin.port !== location.port) return;
   if (event.data !== "tickscope:metrics" || !window.tickscope) return;
-  event.source.postMessage({ type: "tickscope:metrics", metrics: window.tickscope.metrics() }, event.origin);
+  // A crashed engine has no metrics to give (bridge.js halt()): the pane shows that it crashed.
+  const { crashed } = window.tickscope;
+  const metrics = crashed ? null : window.tickscope.metrics();
+  event.source.postMessage({ type: "tickscope:metrics", metrics, crashed }, event.origin);
 });

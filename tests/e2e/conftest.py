@@ -30,6 +30,23 @@ CHROMIUM_FLAGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# An init script that follows each socket the page opens: how many messages it delivered, and
+# how it closed (window.__sockets).
+WATCH_SOCKETS = """
+(() => {
+  const sockets = [];
+  window.__sockets = sockets;
+  window.WebSocket = class extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      const seen = { url: String(args[0]), messages: 0, closed: null };
+      sockets.push(seen);
+      this.addEventListener("message", () => { seen.messages += 1; });
+      this.addEventListener("close", (event) => { seen.closed = event.code; });
+    }
+  };
+})();
+"""
 
 
 @dataclass

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, WebSocketRoute
 
 from tests.conftest import RunningServer, start_server
-from tests.e2e.conftest import PageLog, keep_artifacts, open_context, watch
+from tests.e2e.conftest import WATCH_SOCKETS, PageLog, keep_artifacts, open_context, watch
 
 LIVE_TIMEOUT_MS = 60_000
 SETTLE_MS = 1_000
@@ -25,22 +25,6 @@ NORMAL_CLOSURE = 1000
 SERVICE_RESTART = 1012
 WASM = "**/micropython.wasm"
 
-# Each socket the page opens: how many messages it delivered, and how it closed.
-WATCH_SOCKETS = """
-(() => {
-  const sockets = [];
-  window.__sockets = sockets;
-  window.WebSocket = class extends WebSocket {
-    constructor(...args) {
-      super(...args);
-      const seen = { url: String(args[0]), messages: 0, closed: null };
-      sockets.push(seen);
-      this.addEventListener("message", () => { seen.messages += 1; });
-      this.addEventListener("close", (event) => { seen.closed = event.code; });
-    }
-  };
-})();
-"""
 # One evaluation, so the socket's count and the engine's describe the same instant.
 SNAPSHOT = "() => ({sockets: window.__sockets, metrics: window.tickscope.metrics()})"
 IS_LIVE = "() => document.documentElement.dataset.state === 'live'"
