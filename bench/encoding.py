@@ -29,6 +29,7 @@ from bench.node import node_machine, run_node
 from bench.settings import RESULTS_DIR
 from server.settings import ROOT
 from server.simulator import Market, default_symbols
+from server.vendor import micropython_loader_uri
 
 HIGH_RATE_SYMBOLS = 57  # the 10,000 msgs/s load: 57 symbols every 10 ms
 BATCH_MS = 16
@@ -40,7 +41,6 @@ DEFAULT_DECODE_SECONDS = 1.0
 MSGPACK_SOURCES = ("__init__.py", "exceptions.py", "ext.py", "fallback.py")
 NODE_MODULES = ROOT / "node_modules"
 PYODIDE_DIR = NODE_MODULES / "pyodide"
-MICROPYTHON = NODE_MODULES / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
 MSGPACK_JS = NODE_MODULES / "@msgpack" / "msgpack" / "dist.esm" / "index.mjs"
 RUNNER = Path(__file__).with_name("encoding.mjs")
 
@@ -98,7 +98,7 @@ def decode_in_engines(items: list[dict[str, Any]], seconds: float) -> list[dict[
     package = Path(msgpack.__file__).parent
     setup = {
         "pyodide": str(PYODIDE_DIR),
-        "micropython": str(MICROPYTHON),
+        "micropython": micropython_loader_uri(ROOT),
         "msgpack_js": str(MSGPACK_JS),
         "fallback": {
             f"msgpack/{name}": (package / name).read_text(encoding="utf-8")

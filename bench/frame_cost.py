@@ -30,6 +30,7 @@ from server.bundle import ClientBundle
 from server.settings import ROOT, Settings
 from server.simulator import Market, default_symbols
 from server.snapshot import Recorder
+from server.vendor import micropython_loader_uri
 
 FRAME_MS = 1000.0 / 60.0
 DEFAULT_LOADS = (1000, 1400)
@@ -38,7 +39,6 @@ WARMUP_FRAMES = 60  # the first frames write what binding found different; not m
 HISTORY_TICKS = 400  # market ticks before the snapshot: full sparklines from the start
 SEED = 1
 TS_US = 1_795_000_000_000_000
-MICROPYTHON = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 RUNNER = Path(__file__).with_name("frame_cost.mjs")
 
 
@@ -96,7 +96,7 @@ def engine_files() -> dict[str, str]:
 
 def run_in_micropython(market: dict[str, Any]) -> dict[str, Any]:
     setup = {
-        "module": (MICROPYTHON / "micropython.mjs").as_uri(),
+        "module": micropython_loader_uri(ROOT),
         "files": engine_files(),
         "market": market,
         "window": DEFAULT_WINDOW,

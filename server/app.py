@@ -21,6 +21,7 @@ from server.vendor import (
     PYSCRIPT,
     ImmutableFiles,
     check_installed,
+    micropython_interpreter,
     pyscript_chunks,
 )
 
@@ -93,7 +94,7 @@ def create_app(
     }
     interpreters = {
         "py": f"{vendor_urls['pyodide']}/pyodide.mjs",
-        "mpy": f"{vendor_urls['micropython']}/micropython.mjs",
+        "mpy": micropython_interpreter(vendor_urls[MICROPYTHON.mount]),
         "py-worker": f"{vendor_urls['pyodide']}/pyodide.mjs",
     }
     app.state.pyscript_configs = {

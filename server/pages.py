@@ -25,6 +25,7 @@ from client.protocol import (
 from server.bundle import idle_config
 from server.services import Services
 from server.settings import ROOT
+from server.vendor import MICROPYTHON, micropython_interpreter
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
 ENGINES = (
@@ -111,6 +112,7 @@ def dashboard_context(
         "system": system_panel(snapshot["system"]),
         "placeholder": views.PLACEHOLDER,
         "vendor": vendor_urls,
+        "micropython_interpreter": micropython_interpreter(vendor_urls[MICROPYTHON.mount]),
     }
 
 

@@ -48,6 +48,23 @@ PYODIDE = VendorPackage("pyodide", "pyodide")
 PYSCRIPT = VendorPackage("@pyscript/core", "pyscript", "dist")
 MICROPYTHON = VendorPackage("@micropython/micropython-webassembly-pyscript", "micropython")
 PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON)
+# Our loader of the pinned MicroPython: it starts the build with a heap that never grows a
+# second area, which works around a defect of 1.27.0's collector (see the loader).
+MICROPYTHON_LOADER = "/public/micropython-runtime.mjs"
+
+
+def micropython_loader_uri(settings_root: Path) -> str:
+    """The loader as Node imports it (file URLs), for tests and benchmarks that run MicroPython
+    as the page does."""
+    loader = settings_root / MICROPYTHON_LOADER.removeprefix("/")
+    pinned = MICROPYTHON.directory(settings_root / "node_modules") / "micropython.mjs"
+    return f"{loader.as_uri()}?runtime={pinned.as_uri()}"
+
+
+def micropython_interpreter(micropython_url: str) -> str:
+    """PyScript's `interpreter` for MicroPython: our loader, told where the pinned build is
+    (`micropython_url`, the package's vendor URL)."""
+    return f"{MICROPYTHON_LOADER}?runtime={micropython_url}/micropython.mjs"
 
 
 class MissingVendorError(RuntimeError):

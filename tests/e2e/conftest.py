@@ -48,6 +48,14 @@ WATCH_SOCKETS = """
 })();
 """
 
+# Runs Python in the page's own interpreter, as PyScript holds it (for tests that reach inside
+# the engine: a fault to inject, or a reading the engine does not report).
+RUN_IN_ENGINE = """async ({type, code}) => {
+  const core = document.querySelector('script[type="module"][src$="/core.js"]').src;
+  const { whenDefined } = await import(core);
+  (await whenDefined(type)).interpreter.runPython(code);
+}"""
+
 
 @dataclass
 class PageLog:
@@ -99,6 +107,11 @@ def open_context(browser: Browser, *, javascript: bool = True) -> BrowserContext
 @pytest.fixture
 def page_log() -> PageLog:
     return PageLog()
+
+
+def run_in_engine(page: Page, engine: str, code: str) -> None:
+    """Run `code` in the Python interpreter of `engine` ("py" or "mpy") on `page`."""
+    page.evaluate(RUN_IN_ENGINE, {"type": engine, "code": code})
 
 
 def watch(page: Page, log: PageLog) -> Page:

@@ -12,7 +12,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from tests.conftest import RunningServer
-from tests.e2e.conftest import WATCH_SOCKETS, PageLog
+from tests.e2e.conftest import WATCH_SOCKETS, PageLog, run_in_engine
 
 LIVE_TIMEOUT_MS = 60_000
 CRASH_TIMEOUT_MS = 10_000
@@ -32,11 +32,6 @@ TRAPS = {
 }
 RUNTIMES = {"mpy": "MicroPython", "py": "Pyodide"}
 BREAK_THE_CLOCK = 'import sys\nsys.modules["client.runtime"].now_ms = trap\n'
-RUN_IN_ENGINE = """async ({type, code}) => {
-  const core = document.querySelector('script[type="module"][src$="/core.js"]').src;
-  const { whenDefined } = await import(core);
-  (await whenDefined(type)).interpreter.runPython(code);
-}"""
 
 
 @pytest.mark.parametrize("engine", ["mpy", "py"])
@@ -48,7 +43,7 @@ def test_a_runtime_that_crashes_stops_the_engine_says_so_and_restarts(
     page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
     assert page_log.errors == []
 
-    page.evaluate(RUN_IN_ENGINE, {"type": engine, "code": TRAPS[engine] + BREAK_THE_CLOCK})
+    run_in_engine(page, engine, TRAPS[engine] + BREAK_THE_CLOCK)
     page.wait_for_function(IS_OFFLINE, timeout=CRASH_TIMEOUT_MS)
     status = page.evaluate(STATUS)
     assert status["label"] == "Engine crashed"

@@ -17,6 +17,7 @@ import pytest
 
 from server.bundle import engine_bundles
 from server.settings import Settings
+from server.vendor import micropython_loader_uri
 from tests.conftest import ROOT
 from tests.portable_suite import (
     describe_failures,
@@ -25,9 +26,7 @@ from tests.portable_suite import (
     portable_sources,
 )
 
-MICROPYTHON = (
-    ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
-)
+MICROPYTHON = micropython_loader_uri(ROOT)  # as the page runs it, heap size included
 RUNNER = ROOT / "tests" / "portable" / "run_micropython.mjs"
 TIMEOUT_S = 60
 
@@ -48,7 +47,7 @@ def run_in_micropython(
     if node is None:
         pytest.fail("node is missing: `make test` needs node/npm")
     binary = {name: base64.b64encode(data).decode() for name, data in (compiled or {}).items()}
-    setup = {"module": MICROPYTHON.as_uri(), "files": files, "binary": binary, "modules": modules}
+    setup = {"module": MICROPYTHON, "files": files, "binary": binary, "modules": modules}
     completed = subprocess.run(
         [node, str(RUNNER)],
         input=json.dumps(setup),
