@@ -29,6 +29,10 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+LIVE_TIMEOUT_MS = 60_000  # a cold Pyodide start on a busy machine takes seconds
+# Predicates are functions, not expressions: Playwright evaluates an expression with eval(),
+# which the pages' Content-Security-Policy (rightly) forbids.
+IS_LIVE = "() => document.documentElement.dataset.state === 'live'"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 # An init script that follows each socket the page opens: how many messages it delivered, and
 # how it closed (window.__sockets).
@@ -107,6 +111,12 @@ def open_context(browser: Browser, *, javascript: bool = True) -> BrowserContext
 @pytest.fixture
 def page_log() -> PageLog:
     return PageLog()
+
+
+def go_live(page: Page, url: str) -> None:
+    """Open `url` and wait until its engine is live."""
+    page.goto(url)
+    page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
 
 
 def run_in_engine(page: Page, engine: str, code: str) -> None:

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.conftest import RunningServer, start_server
-from tests.e2e.conftest import PageLog, open_context, watch
-from tests.e2e.test_engines import CHANGE_TIMEOUT_MS, ENGINES, go_live, set_control, text_of
+from tests.e2e.conftest import PageLog, go_live, open_context, watch
+from tests.e2e.test_engines import CHANGE_TIMEOUT_MS, ENGINES, set_control, text_of
 
 MODES = ("0", "16", "auto")
 READOUTS = {"0": "off", "16": "16 ms", "auto": "auto · off"}  # auto on an idle stream: off

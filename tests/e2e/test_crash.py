@@ -12,14 +12,19 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from tests.conftest import RunningServer
-from tests.e2e.conftest import WATCH_SOCKETS, PageLog, run_in_engine
+from tests.e2e.conftest import (
+    IS_LIVE,
+    LIVE_TIMEOUT_MS,
+    WATCH_SOCKETS,
+    PageLog,
+    go_live,
+    run_in_engine,
+)
 
-LIVE_TIMEOUT_MS = 60_000
 CRASH_TIMEOUT_MS = 10_000
 # Long enough for ~60 frames and ~1400 messages, each of which would trap again if it reached
 # the runtime.
 QUIET_MS = 1_000
-IS_LIVE = "() => document.documentElement.dataset.state === 'live'"
 IS_OFFLINE = "() => document.documentElement.dataset.state === 'offline'"
 STATUS = """() => ({
   label: document.querySelector('[data-field="state-label"]').textContent,
@@ -39,8 +44,7 @@ def test_a_runtime_that_crashes_stops_the_engine_says_so_and_restarts(
     page: Page, fast_server: RunningServer, page_log: PageLog, engine: str
 ) -> None:
     page.context.add_init_script(WATCH_SOCKETS)
-    page.goto(f"{fast_server.url}/?engine={engine}")
-    page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
+    go_live(page, f"{fast_server.url}/?engine={engine}")
     assert page_log.errors == []
 
     run_in_engine(page, engine, TRAPS[engine] + BREAK_THE_CLOCK)

@@ -14,9 +14,16 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, WebSocketRoute
 
 from tests.conftest import RunningServer, start_server
-from tests.e2e.conftest import WATCH_SOCKETS, PageLog, keep_artifacts, open_context, watch
+from tests.e2e.conftest import (
+    IS_LIVE,
+    LIVE_TIMEOUT_MS,
+    WATCH_SOCKETS,
+    PageLog,
+    keep_artifacts,
+    open_context,
+    watch,
+)
 
-LIVE_TIMEOUT_MS = 60_000
 SETTLE_MS = 1_000
 POLL_MS = 50
 HEARD_BEFORE_START = 20  # messages the early socket hears before the runtime may start
@@ -27,7 +34,6 @@ WASM = "**/micropython.wasm"
 
 # One evaluation, so the socket's count and the engine's describe the same instant.
 SNAPSHOT = "() => ({sockets: window.__sockets, metrics: window.tickscope.metrics()})"
-IS_LIVE = "() => document.documentElement.dataset.state === 'live'"
 
 
 class HeldRuntime:

@@ -9,15 +9,11 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.conftest import RunningServer, start_server
-from tests.e2e.conftest import PageLog, open_context
+from tests.e2e.conftest import IS_LIVE, LIVE_TIMEOUT_MS, PageLog, go_live, open_context
 from tests.portable.check import METRIC_KEYS
 
-LIVE_TIMEOUT_MS = 60_000
 SECONDS_PER_DAY = 86_400
 CHANGE_TIMEOUT_MS = 10_000
-# Predicates are functions, not expressions: Playwright evaluates an expression with eval(),
-# which the pages' Content-Security-Policy (rightly) forbids.
-IS_LIVE = "() => document.documentElement.dataset.state === 'live'"
 BOUND_NODES = "[data-field], [data-symbol], [data-book], [data-control], [data-level], [data-list]"
 POINTS = (
     "document.querySelector('[data-symbol=\"BTC/USD\"] polyline')"
@@ -32,11 +28,6 @@ PAUSED = (
 TWO_FRAMES = """() => new Promise(
     (done) => requestAnimationFrame(() => requestAnimationFrame(() => done(null)))
 )"""
-
-
-def go_live(page: Page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
 
 
 def text_of(page: Page, selector: str) -> str:

@@ -8,12 +8,10 @@ import re
 from playwright.sync_api import Page
 
 from tests.conftest import RunningServer
-from tests.e2e.conftest import PageLog, run_in_engine
+from tests.e2e.conftest import PageLog, go_live, run_in_engine
 
-LIVE_TIMEOUT_MS = 60_000
 READINGS = 10
 READING_INTERVAL_MS = 300
-IS_LIVE = "() => document.documentElement.dataset.state === 'live'"
 LOADER_HEAP = """async () => {
   const loader = document.querySelector('script[type="mpy"]').getAttribute("config");
   return (await import(JSON.parse(loader).interpreter)).HEAP_BYTES;
@@ -26,8 +24,7 @@ TABLES_SHARE = 0.05
 def test_the_micropython_heap_stays_one_area_under_a_fast_stream(
     page: Page, fast_server: RunningServer, page_log: PageLog
 ) -> None:
-    page.goto(f"{fast_server.url}/?engine=mpy")
-    page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
+    go_live(page, f"{fast_server.url}/?engine=mpy")
     heap_bytes = page.evaluate(LOADER_HEAP)
     for _ in range(READINGS):
         run_in_engine(page, "mpy", "import micropython\nmicropython.mem_info()")

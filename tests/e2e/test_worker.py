@@ -12,14 +12,20 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
 from tests.conftest import RunningServer, start_server
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PageLog, open_context, watch
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    LIVE_TIMEOUT_MS,
+    PageLog,
+    go_live,
+    open_context,
+    watch,
+)
 from tests.e2e.test_batching import MODES, READOUT_IS, READOUTS, shown_at_one_seq
 from tests.e2e.test_engines import (
     CHANGE_TIMEOUT_MS,
-    LIVE_TIMEOUT_MS,
     PAUSED,
     POINTS,
-    go_live,
     reset_after_counting,
     set_control,
     text_of,
