@@ -85,7 +85,12 @@ export function halt(reason) {
   const crashed = () => {
     throw new Error(`tickscope: ${reason}`);
   };
-  window.tickscope = { engine: window.tickscope?.engine, crashed: reason, metrics: crashed, reset: crashed };
+  window.tickscope = {
+    engine: window.tickscope?.engine,
+    crashed: reason,
+    metrics: crashed,
+    reset: crashed,
+  };
 }
 
 // -- The socket opened before the engine starts ------------------------------------------------

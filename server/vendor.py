@@ -53,11 +53,11 @@ PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON)
 MICROPYTHON_LOADER = "/public/micropython-runtime.mjs"
 
 
-def micropython_loader_uri(settings_root: Path) -> str:
-    """The loader as Node imports it (file URLs), for tests and benchmarks that run MicroPython
-    as the page does."""
-    loader = settings_root / MICROPYTHON_LOADER.removeprefix("/")
-    pinned = MICROPYTHON.directory(settings_root / "node_modules") / "micropython.mjs"
+def micropython_loader_uri(root: Path) -> str:
+    """The loader as Node imports it (file URLs, under the project's `root`), for tests and
+    benchmarks that run MicroPython as the page does."""
+    loader = root / MICROPYTHON_LOADER.removeprefix("/")
+    pinned = MICROPYTHON.directory(root / "node_modules") / "micropython.mjs"
     return f"{loader.as_uri()}?runtime={pinned.as_uri()}"
 
 
