@@ -639,7 +639,6 @@ class Ladder {
   }
 }
 
-// New trades go in at the top as one HTML insertion; a snapshot redraws the tape whole.
 class SystemPanel {
   constructor(element, store) {
     this.element = element;
@@ -655,6 +654,7 @@ class SystemPanel {
   }
 }
 
+// New trades go in at the top as one HTML insertion; a snapshot redraws the tape whole.
 class Tape {
   constructor(body, store) {
     this.element = body;
