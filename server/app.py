@@ -10,7 +10,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server import bundle, metrics, mpy, pages, ws
-from server.bundle import engine_bundles, pyscript_config
+from server.engines import BY_KEY, engine_bundles, engine_config
 from server.headers import SecurityHeaders, content_security_policy
 from server.limits import host_names, own_origins
 from server.services import Services
@@ -21,13 +21,8 @@ from server.vendor import (
     PYSCRIPT,
     ImmutableFiles,
     check_installed,
-    micropython_interpreter,
     pyscript_chunks,
 )
-
-# Whether an engine's PyScript config lists the client's files rather than its archive
-# (see server/bundle.py): Pyodide unpacks zips natively, MicroPython's PyScript does not.
-UNPACKED = {"py": False, "mpy": True, "py-worker": False}
 
 
 def create_app(
@@ -63,7 +58,7 @@ def create_app(
             Route("/healthz", metrics.healthz),
             Route("/metrics", metrics.prometheus),
             *[
-                Route(bundle.config_url(engine), bundle.config_endpoint(engine))
+                Route(BY_KEY[engine].config_url, bundle.config_endpoint(engine))
                 for engine in bundles
             ],
             Route("/client-{digest}.zip", bundle.archive),
@@ -87,21 +82,11 @@ def create_app(
     app.state.bundles = bundles
     origins = own_origins(settings.host, settings.port)
     app.state.pyscript_policies = {
-        engine: content_security_policy(
-            origins, allow_eval=True, worker=engine in pages.WORKER_ENGINES
-        )
-        for engine in bundles
-    }
-    interpreters = {
-        "py": f"{vendor_urls['pyodide']}/pyodide.mjs",
-        "mpy": micropython_interpreter(vendor_urls[MICROPYTHON.mount]),
-        "py-worker": f"{vendor_urls['pyodide']}/pyodide.mjs",
+        key: content_security_policy(origins, allow_eval=True, worker=BY_KEY[key].worker)
+        for key in bundles
     }
     app.state.pyscript_configs = {
-        engine: pyscript_config(
-            interpreters[engine], bundles[engine], UNPACKED[engine], engine in pages.WORKER_ENGINES
-        )
-        for engine in bundles
+        key: engine_config(BY_KEY[key], bundles[key], vendor_urls) for key in bundles
     }
     app.state.registry = metrics.registry_for(services)
     return app

@@ -23,12 +23,6 @@ from server.vendor import IMMUTABLE
 
 HASH_LENGTH = 12
 PYTHON = "text/x-python"
-# The engines PyScript runs, each with its own config (its interpreter and archive).
-CONFIG_URLS = {
-    "py": "/pyscript.json",
-    "mpy": "/pyscript-mpy.json",
-    "py-worker": "/pyscript-worker.json",
-}
 BRIDGE_URL = "/public/bridge.js"
 # PyScript plugins the dashboard does not use; each would be another request at start-up.
 UNUSED_PLUGINS = (
@@ -88,20 +82,10 @@ class ClientBundle:
         return cls(data, hashlib.sha256(data).hexdigest()[:HASH_LENGTH], dict(members))
 
 
-def engine_bundles(client_dir: Path, micropython_shims_dir: Path) -> dict[str, ClientBundle]:
-    """Each PyScript engine's bundle: Pyodide's plain sources (its worker mode shares them),
-    MicroPython's with the shims, compiled to bytecode."""
-    pyodide = ClientBundle.build(client_dir)
-    micropython = ClientBundle.build(client_dir, micropython_shims_dir, mpy.compile_module)
-    return {"py": pyodide, "mpy": micropython, "py-worker": pyodide}
-
-
 def pyscript_config(
     interpreter_url: str, bundle: ClientBundle, unpacked: bool = False, worker: bool = False
 ) -> dict[str, object]:
-    """`unpacked` lists every source file instead of the archive: PyScript unpacks a zip for
-    MicroPython with a 160 KB JS zip reader, which took ~0.3 s of its start-up here, more
-    than fetching the ~16 files in parallel."""
+    """`unpacked` lists every source file instead of the archive (see server/engines.py)."""
     files = (
         {bundle.source_url(name): "./" + name for name in bundle.sources}
         if unpacked
@@ -128,11 +112,6 @@ def js_modules(worker: bool) -> dict[str, dict[str, str]]:
     if worker:
         modules["worker"] = {BRIDGE_URL: "tickscope_local"}
     return modules
-
-
-def config_url(engine: str) -> str:
-    """Where the page of a PyScript engine ("py", "py-worker" or "mpy") finds its config."""
-    return CONFIG_URLS[engine]
 
 
 async def archive(request: Request) -> Response:

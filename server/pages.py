@@ -23,30 +23,14 @@ from client.protocol import (
     Message,
 )
 from server.bundle import idle_config
+from server.engines import BY_KEY, COMPARABLE, DEFAULT_ENGINE, LABELS
 from server.services import Services
 from server.settings import ROOT
 from server.vendor import MICROPYTHON, micropython_interpreter
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
-ENGINES = (
-    ("py", "Python · Pyodide"),
-    ("py-worker", "Python · Pyodide in a worker"),
-    ("mpy", "Python · MicroPython"),
-    ("js", "JavaScript"),
-)
-DEFAULT_ENGINE = "py"
 DEFAULT_BATCH = "0"
 BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
-# The engines PyScript runs, by their <script type=…>: their pages load PyScript with the
-# engine's own config.
-PYSCRIPT_TYPES = {"py": "py", "py-worker": "py", "mpy": "mpy"}
-PYSCRIPT_ENGINES = tuple(PYSCRIPT_TYPES)
-IDLE_TYPES = {"py": "mpy", "mpy": "py"}  # PyScript's other interpreter type, by the one run
-WORKER_ENGINES = ("py-worker",)  # run in a PyScript worker: <script type="py" worker>
-# /compare offers every engine but the worker one: inside a pane, the worker and its page's
-# main thread never heard each other over their BroadcastChannel (the pane went live, then
-# showed nothing new), which is not understood yet.
-COMPARABLE = tuple((key, label) for key, label in ENGINES if key not in WORKER_ENGINES)
 # /compare frames the dashboard from the other loopback host (a cross-origin iframe under
 # COEP require-corp), which needs the page to allow cross-origin embedding.
 EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
@@ -93,8 +77,8 @@ def dashboard_context(
         "snapshot_json": embed_json(snapshot),
         "seq": snapshot["seq"],
         "engine": engine,
-        "engine_label": dict(ENGINES)[engine],
-        "engines": ENGINES,
+        "engine_label": BY_KEY[engine].label,
+        "engines": LABELS,
         "frequency_ms": snapshot["config"]["frequency_ms"],
         "min_frequency_ms": MIN_FREQUENCY_MS,
         "max_frequency_ms": MAX_FREQUENCY_MS,
@@ -140,7 +124,7 @@ def choice(request: Request, name: str, allowed: list[str], default: str) -> str
 
 async def dashboard(request: Request) -> Response:
     services: Services = request.app.state.services
-    engine = choice(request, "engine", [key for key, _ in ENGINES], DEFAULT_ENGINE)
+    engine = choice(request, "engine", list(BY_KEY), DEFAULT_ENGINE)
     window = int(
         choice(request, "window", [str(size) for size in WINDOW_SIZES], str(DEFAULT_WINDOW))
     )
@@ -152,7 +136,8 @@ async def dashboard(request: Request) -> Response:
     # Until the server answers, the page says what it will ask for.
     context["batch_text"] = views.batch_text(batch if batch == AUTO else int(batch), None)
     headers = dict(EMBEDDABLE)
-    if engine in PYSCRIPT_ENGINES:
+    chosen = BY_KEY[engine]
+    if chosen.facts is not None:
         bundle = request.app.state.bundles[engine]
         config = request.app.state.pyscript_configs[engine]
         context["client_files"] = bundle.preloads(len(config["files"]) > 1)
@@ -160,10 +145,10 @@ async def dashboard(request: Request) -> Response:
         # a round trip on the way to the interpreter that the page need not make.
         context["pyscript_config"] = orjson.dumps(config).decode()
         context["pyscript_chunks"] = request.app.state.pyscript_chunks
-        context["engine_type"] = PYSCRIPT_TYPES[engine]
-        context["worker"] = engine in WORKER_ENGINES
-        if engine not in WORKER_ENGINES:  # a worker's page takes its config from the script
-            context["idle_type"] = IDLE_TYPES[PYSCRIPT_TYPES[engine]]
+        context["engine_type"] = chosen.facts.script_type
+        context["worker"] = chosen.worker
+        if not chosen.worker:  # a worker's page takes its config from the script
+            context["idle_type"] = chosen.facts.idle_type
             context["idle_config"] = orjson.dumps(idle_config()).decode()
         headers["Content-Security-Policy"] = request.app.state.pyscript_policies[engine]
     return TEMPLATES.TemplateResponse(request, "index.html", context, headers=headers)
@@ -184,9 +169,8 @@ def compared_engines(request: Request) -> tuple[str, str]:
 async def compare(request: Request) -> Response:
     """Two engines side by side; each pane is the dashboard above, on its own loopback host
     (two hosts, so two processes: a third pane would share a main thread with one of them)."""
-    labels = dict(ENGINES)
     panes = [
-        {"key": key, "side": side, "engine": engine, "label": labels[engine]}
+        {"key": key, "side": side, "engine": engine, "label": BY_KEY[engine].label}
         for (key, side, _), engine in zip(COMPARED, compared_engines(request), strict=True)
     ]
     return TEMPLATES.TemplateResponse(

@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from server.bundle import engine_bundles
+from server.engines import engine_bundles
 from server.settings import Settings
 from server.vendor import micropython_loader_uri
 from tests.conftest import ROOT
