@@ -47,7 +47,10 @@ class VendorPackage:
 PYODIDE = VendorPackage("pyodide", "pyodide")
 PYSCRIPT = VendorPackage("@pyscript/core", "pyscript", "dist")
 MICROPYTHON = VendorPackage("@micropython/micropython-webassembly-pyscript", "micropython")
-PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON)
+# The accessibility engine the e2e tests run inside the pages: served like the runtimes, so a
+# test loads it from this server under the pages' own Content-Security-Policy, offline.
+AXE = VendorPackage("axe-core", "axe")
+PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON, AXE)
 # Our loader of the pinned MicroPython: it starts the build with a heap that never grows a
 # second area, which works around a defect of 1.27.0's collector (see the loader).
 MICROPYTHON_LOADER = "/public/micropython-runtime.mjs"
