@@ -8,51 +8,23 @@ const text = document.querySelector('[data-field="loading-text"]');
 const fill = document.querySelector('[data-field="loading-progress"]');
 const label = document.querySelector('[data-field="state-label"]');
 
-// Per engine: PyScript's event prefix, the runtime's name and its progress messages in the
-// order they arrive on a cold start.
-const ENGINES = {
-  py: {
-    prefix: "py",
-    runtime: "Pyodide",
-    steps: [
-      "Loading Pyodide",
-      "Loading interpreter",
-      "Loaded interpreter",
-      "Loaded Pyodide",
-      "Loading files",
-      "Loaded files",
-    ],
-  },
-  mpy: {
-    prefix: "mpy",
-    runtime: "MicroPython",
-    steps: [
-      "Loading MicroPython",
-      "Loading files",
-      "Loaded files",
-      "Loading JS modules",
-      "Loaded JS modules",
-      "Loaded MicroPython",
-    ],
-  },
-};
-// In a worker, Pyodide's own progress is the worker's; the page hears only that it is ready.
-ENGINES["py-worker"] = { ...ENGINES.py, runtime: "Pyodide, in a worker" };
-const engine = ENGINES[root.dataset.engine] ?? ENGINES.py;
+// The engine's runtime, PyScript's event prefix for it and its progress messages in the order
+// they arrive on a cold start: the server's engine table (server/engines.py) embeds them.
+const engine = JSON.parse(document.getElementById("tickscope-start-up").textContent);
 
 root.dataset.state = "loading";
 label.textContent = "Loading Python…";
 text.textContent = `Loading the Python runtime (${engine.runtime})…`;
 fill.style.width = "5%";
 
-addEventListener(`${engine.prefix}:progress`, ({ detail }) => {
+addEventListener(`${engine.event_prefix}:progress`, ({ detail }) => {
   const step = engine.steps.indexOf(detail);
   if (step >= 0) fill.style.width = `${Math.round(((step + 1) / (engine.steps.length + 1)) * 100)}%`;
   const seconds = (performance.now() / 1000).toFixed(1);
   text.textContent = `Loading the Python runtime: ${detail.toLowerCase()}… (${seconds} s)`;
 });
 
-addEventListener(`${engine.prefix}:ready`, () => {
+addEventListener(`${engine.event_prefix}:ready`, () => {
   fill.style.width = "95%";
   text.textContent = "Python is running; connecting to the market…";
 });

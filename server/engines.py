@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from server import mpy
 from server.bundle import ClientBundle, pyscript_config
@@ -20,12 +21,22 @@ class Runtime(StrEnum):
     MICROPYTHON = "micropython"
 
 
+class Preload(NamedTuple):
+    href: str
+    module: bool  # <link rel=modulepreload>, else <link rel=preload as=fetch crossorigin>
+
+
 @dataclass(frozen=True)
 class RuntimeFacts:
+    name: str  # what the page's loading strip calls it
+    # PyScript's progress messages in the order they arrive on a cold start (the strip's bar).
+    steps: tuple[str, ...]
     script_type: str  # PyScript's <script type=…> that starts this runtime
     idle_type: str  # PyScript's other type, which the page configures but never runs
     interpreter: Callable[[dict[str, str]], str]  # the vendor mounts' URLs -> interpreter URL
     bundle: Callable[[Path, Path], ClientBundle]  # client dir, shims dir -> what it loads
+    # What the runtime fetches as it starts, so the page can ask for all of it at once.
+    preloads: Callable[[dict[str, str]], list[Preload]]
 
 
 def pyodide_bundle(client_dir: Path, shims_dir: Path) -> ClientBundle:
@@ -37,18 +48,61 @@ def micropython_bundle(client_dir: Path, shims_dir: Path) -> ClientBundle:
     return ClientBundle.build(client_dir, shims_dir, mpy.compile_module)
 
 
+def pyodide_interpreter(vendor_urls: dict[str, str]) -> str:
+    return f"{vendor_urls[PYODIDE.mount]}/pyodide.mjs"
+
+
+def pyodide_preloads(vendor_urls: dict[str, str]) -> list[Preload]:
+    base = vendor_urls[PYODIDE.mount]
+    modules = [
+        Preload(pyodide_interpreter(vendor_urls), True),
+        Preload(f"{base}/pyodide.asm.mjs", True),
+    ]
+    fetched = ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+    return modules + [Preload(f"{base}/{name}", False) for name in fetched]
+
+
+def micropython_preloads(vendor_urls: dict[str, str]) -> list[Preload]:
+    base = vendor_urls[MICROPYTHON.mount]
+    return [
+        Preload(micropython_interpreter(base), True),  # our loader, which sets the heap size
+        Preload(f"{base}/micropython.mjs", True),
+        Preload(f"{base}/micropython.wasm", False),
+    ]
+
+
 RUNTIMES = {
     Runtime.PYODIDE: RuntimeFacts(
+        name="Pyodide",
+        steps=(
+            "Loading Pyodide",
+            "Loading interpreter",
+            "Loaded interpreter",
+            "Loaded Pyodide",
+            "Loading files",
+            "Loaded files",
+        ),
         script_type="py",
         idle_type="mpy",
-        interpreter=lambda urls: f"{urls[PYODIDE.mount]}/pyodide.mjs",
+        interpreter=pyodide_interpreter,
         bundle=pyodide_bundle,
+        preloads=pyodide_preloads,
     ),
     Runtime.MICROPYTHON: RuntimeFacts(
+        name="MicroPython",
+        steps=(
+            "Loading MicroPython",
+            "Loading files",
+            "Loaded files",
+            "Loading JS modules",
+            "Loaded JS modules",
+            "Loaded MicroPython",
+        ),
         script_type="mpy",
         idle_type="py",
         interpreter=lambda urls: micropython_interpreter(urls[MICROPYTHON.mount]),
         bundle=micropython_bundle,
+        preloads=micropython_preloads,
     ),
 }
 
@@ -67,10 +121,26 @@ class Engine:
     # /compare offers it. Not the worker: inside a pane, the worker and its page's main thread
     # never heard each other over their BroadcastChannel, which is not understood yet.
     comparable: bool = True
+    # The page opens its WebSocket from a classic script while the runtime loads, and the
+    # engine adopts it (public/connect.js): MicroPython boots fast enough that the connect
+    # and snapshot were a visible share of its start-up.
+    early_socket: bool = False
+    script: str = ""  # the module that runs an engine PyScript does not
 
     @property
     def facts(self) -> RuntimeFacts | None:
         return None if self.runtime is None else RUNTIMES[self.runtime]
+
+    def start_up(self) -> dict[str, object]:
+        """What public/boot.js shows while a PyScript engine starts. In a worker, the runtime's
+        own progress is the worker's: the page hears only that it is ready."""
+        if self.facts is None:
+            return {}
+        return {
+            "event_prefix": self.facts.script_type,
+            "runtime": f"{self.facts.name}, in a worker" if self.worker else self.facts.name,
+            "steps": list(self.facts.steps),
+        }
 
 
 ENGINES = (
@@ -83,8 +153,15 @@ ENGINES = (
         worker=True,
         comparable=False,
     ),
-    Engine("mpy", "Python · MicroPython", Runtime.MICROPYTHON, "/pyscript-mpy.json", unpacked=True),
-    Engine("js", "JavaScript"),
+    Engine(
+        "mpy",
+        "Python · MicroPython",
+        Runtime.MICROPYTHON,
+        "/pyscript-mpy.json",
+        unpacked=True,
+        early_socket=True,
+    ),
+    Engine("js", "JavaScript", script="/public/baseline.js"),
 )
 BY_KEY = {engine.key: engine for engine in ENGINES}
 DEFAULT_ENGINE = "py"

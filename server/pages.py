@@ -4,7 +4,7 @@ The page is complete and truthful before any script runs; an engine then hydrate
 nodes (found by their data-* attributes) instead of building its own.
 """
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from starlette.requests import Request
@@ -22,15 +22,17 @@ from client.protocol import (
     WINDOW_SIZES,
     Message,
 )
-from server.bundle import idle_config
-from server.engines import BY_KEY, COMPARABLE, DEFAULT_ENGINE, LABELS
+from server.bundle import BRIDGE_URL, idle_config
+from server.engines import BY_KEY, COMPARABLE, DEFAULT_ENGINE, LABELS, Engine, Preload
 from server.services import Services
 from server.settings import ROOT
-from server.vendor import MICROPYTHON, micropython_interpreter
+from server.vendor import PYSCRIPT
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
 DEFAULT_BATCH = "0"
 BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
+EARLY_SOCKET_SCRIPT = "/public/connect.js"
+BOOT_SCRIPT = "/public/boot.js"  # shows a PyScript engine's start-up on the page
 # /compare frames the dashboard from the other loopback host (a cross-origin iframe under
 # COEP require-corp), which needs the page to allow cross-origin embedding.
 EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
@@ -95,9 +97,29 @@ def dashboard_context(
         "books": [ladder(symbol, snapshot["books"].get(symbol)) for symbol in snapshot["prices"]],
         "system": system_panel(snapshot["system"]),
         "placeholder": views.PLACEHOLDER,
-        "vendor": vendor_urls,
-        "micropython_interpreter": micropython_interpreter(vendor_urls[MICROPYTHON.mount]),
     }
+
+
+class PageHead(NamedTuple):
+    classic_scripts: list[str]  # run before the stylesheet, as the page starts
+    preloads: list[Preload]  # all that the engine fetches as it starts, asked for at once
+    modules: list[str]
+
+
+def page_head(
+    engine: Engine, vendor_urls: dict[str, str], pyscript_chunks: list[str], client_files: list[str]
+) -> PageHead:
+    """The scripts and preloads that start `engine`, in the order the page needs them."""
+    if engine.facts is None:
+        return PageHead([], [], [engine.script])
+    pyscript_core = f"{vendor_urls[PYSCRIPT.mount]}/core.js"
+    preloads = [Preload(BRIDGE_URL, module=True)] if engine.early_socket else []
+    preloads += [Preload(url, module=True) for url in [pyscript_core, *pyscript_chunks]]
+    if not engine.worker:  # a worker fetches its runtime and the client itself
+        preloads += engine.facts.preloads(vendor_urls)
+        preloads += [Preload(url, module=False) for url in client_files]
+    classic = [EARLY_SOCKET_SCRIPT] if engine.early_socket else []
+    return PageHead(classic, preloads, [BOOT_SCRIPT, pyscript_core])
 
 
 def batch_setting(request: Request) -> str:
@@ -137,15 +159,18 @@ async def dashboard(request: Request) -> Response:
     context["batch_text"] = views.batch_text(batch if batch == AUTO else int(batch), None)
     headers = dict(EMBEDDABLE)
     chosen = BY_KEY[engine]
+    bundles = request.app.state.bundles
+    client_files = bundles[engine].preloads(chosen.unpacked) if engine in bundles else []
+    context["head"] = page_head(
+        chosen, request.app.state.vendor_urls, request.app.state.pyscript_chunks, client_files
+    )
     if chosen.facts is not None:
-        bundle = request.app.state.bundles[engine]
         config = request.app.state.pyscript_configs[engine]
-        context["client_files"] = bundle.preloads(len(config["files"]) > 1)
         # The config itself, not its URL: PyScript would fetch that only once its core runs,
         # a round trip on the way to the interpreter that the page need not make.
         context["pyscript_config"] = orjson.dumps(config).decode()
-        context["pyscript_chunks"] = request.app.state.pyscript_chunks
         context["engine_type"] = chosen.facts.script_type
+        context["start_up_json"] = embed_json(chosen.start_up())
         context["worker"] = chosen.worker
         if not chosen.worker:  # a worker's page takes its config from the script
             context["idle_type"] = chosen.facts.idle_type

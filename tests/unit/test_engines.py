@@ -11,6 +11,7 @@ from server.engines import (
     engine_bundles,
     engine_config,
 )
+from server.pages import page_head
 from server.settings import Settings
 
 VENDOR_URLS = {
@@ -57,3 +58,38 @@ def test_the_javascript_engine_has_no_pyscript_config(bundles):
 
 def test_compare_offers_every_engine_but_the_worker():
     assert [key for key, _ in COMPARABLE] == ["py", "mpy", "js"]
+
+
+def page_head_of(key: str, client_files: list[str]):
+    return page_head(BY_KEY[key], VENDOR_URLS, ["/vendor/pyscript/1/core-x.js"], client_files)
+
+
+def test_the_page_preloads_what_its_engine_fetches_as_it_starts():
+    head = page_head_of("py", ["/client-1.zip"])
+    hrefs = [link.href for link in head.preloads]
+    assert hrefs[:2] == ["/vendor/pyscript/1/core.js", "/vendor/pyscript/1/core-x.js"]
+    assert "/vendor/pyodide/1/pyodide.asm.wasm" in hrefs
+    assert hrefs[-1] == "/client-1.zip"
+    assert head.modules == ["/public/boot.js", "/vendor/pyscript/1/core.js"]
+    assert head.classic_scripts == []
+
+
+def test_a_worker_page_preloads_no_runtime_and_micropython_opens_its_socket_early():
+    worker = page_head_of("py-worker", ["/client-1.zip"])
+    assert not any("pyodide" in link.href or "client" in link.href for link in worker.preloads)
+    micropython = page_head_of("mpy", [])
+    assert micropython.classic_scripts == ["/public/connect.js"]
+    assert micropython.preloads[0].href == "/public/bridge.js"
+    assert "/vendor/micropython/1/micropython.wasm" in [link.href for link in micropython.preloads]
+
+
+def test_the_javascript_page_runs_its_one_module():
+    head = page_head_of("js", [])
+    assert head == ([], [], ["/public/baseline.js"])
+
+
+def test_start_up_names_the_runtime_and_its_progress_steps():
+    assert BY_KEY["py-worker"].start_up()["runtime"] == "Pyodide, in a worker"
+    assert BY_KEY["mpy"].start_up()["event_prefix"] == "mpy"
+    assert BY_KEY["py"].start_up()["steps"][0] == "Loading Pyodide"
+    assert BY_KEY["js"].start_up() == {}
