@@ -5,6 +5,8 @@
 - wire: the server's `ts` to receipt, across the same machine's clock;
 - handler: time spent in the engine's message handler;
 - render: time the engine spends in one animation frame bringing the page up to date;
+- panel: time the engine spends in one animation frame on the performance panel (its numbers
+  and charts), so the panel's own cost can be seen not to move the figures it shows;
 - rate: messages received in the last second; FPS: animation frames per second.
 
 A batch frame is one crossing: its messages share one receipt time, and the handler time is
@@ -16,7 +18,16 @@ message arrived late, the page is behind the stream (not merely unlucky with one
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-from .stats import FPS_SAMPLES, LATENCY_SAMPLES, FrameRate, PerSecond, Samples, summarize
+from .charts import LATENCY_EDGES_MS, histogram
+from .stats import (
+    FPS_SAMPLES,
+    LATENCY_SAMPLES,
+    FrameRate,
+    PerSecond,
+    Samples,
+    summarize,
+    summarize_ordered,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,6 +45,7 @@ class Measurements:
         self.wire = Samples(LATENCY_SAMPLES)
         self.handler = Samples(LATENCY_SAMPLES)
         self.render = Samples(FPS_SAMPLES * 60)  # ms of view work per frame: a minute of frames
+        self.panel = Samples(FPS_SAMPLES * 60)  # µs of panel work per frame, likewise
         self.fps = FrameRate(now_ms)
         self.rate = PerSecond(now_ms)
         self.unpainted: list[float] = []  # receipt times of messages no frame has shown yet
@@ -115,6 +127,7 @@ class Measurements:
         self.wire.clear()
         self.handler.clear()
         self.render.clear()
+        self.panel.clear()
         self.fps.restart(now_ms)
         self.rate.restart(now_ms)
         self.unpainted = []
@@ -122,10 +135,12 @@ class Measurements:
 
     def report(self, engine: str, state: str, received: int, gaps: int) -> dict[str, Any]:
         """The `window.tickscope.metrics()` schema, the same for every engine."""
-        latency = self.latency.summary()
+        ordered_latency = self.latency.ordered()
+        latency = summarize_ordered(ordered_latency)
         wire = summarize(self.wire.values())
         handler = summarize(self.handler.values())
         render = self.render.summary()
+        panel = self.panel.summary()
         return {
             "engine": engine,
             "state": state,
@@ -140,4 +155,9 @@ class Measurements:
             "ready_ms": self.ready_ms,
             "batch": self.batch,
             "behind": self.behind,
+            "panel_us": {"mean": panel["mean"], "p95": panel["p95"]},
+            "latency_hist": {
+                "edges_ms": list(LATENCY_EDGES_MS),
+                "counts": histogram(ordered_latency),
+            },
         }

@@ -21,9 +21,13 @@ def percentile(ordered: list[float], q: float) -> float:
 
 def summarize(values: list[float]) -> dict[str, Any]:
     """mean, p50, p95, p99 and n of `values`; None for each when there are none."""
-    if not values:
+    return summarize_ordered(sorted(values))
+
+
+def summarize_ordered(ordered: list[float]) -> dict[str, Any]:
+    """`summarize` of values already sorted."""
+    if not ordered:
         return {"mean": None, "p50": None, "p95": None, "p99": None, "n": 0}
-    ordered = sorted(values)
     return {
         "mean": sum(ordered) / len(ordered),
         "p50": percentile(ordered, 0.50),
@@ -40,8 +44,10 @@ class Samples:
         self.capacity = capacity
         self._values: list[float] = []
         self._next = 0
+        self.total = 0  # values added since the last clear, kept ones or not
 
     def add(self, value: float) -> None:
+        self.total += 1
         if len(self._values) < self.capacity:
             self._values.append(value)
         else:
@@ -50,6 +56,7 @@ class Samples:
 
     def extend(self, values: list[float]) -> None:
         """`add` each of `values`, in slices: a batch frame brings ~160 at once."""
+        self.total += len(values)
         kept = self._values
         room = self.capacity - len(kept)
         if room > 0:
@@ -65,15 +72,31 @@ class Samples:
     def values(self) -> list[float]:
         return self._values[self._next :] + self._values[: self._next]
 
+    def newest(self, count: int) -> list[float]:
+        """The last `count` values added (fewer if fewer are kept), oldest first."""
+        kept = self._values
+        count = min(count, len(kept))
+        if count <= 0:
+            return []
+        start = self._next - count
+        if start >= 0:
+            return kept[start : self._next]
+        return kept[start:] + kept[: self._next]
+
     def clear(self) -> None:
         self._values = []
         self._next = 0
+        self.total = 0
 
     def __len__(self) -> int:
         return len(self._values)
 
     def summary(self) -> dict[str, Any]:
         return summarize(self._values)
+
+    def ordered(self) -> list[float]:
+        """The kept values, sorted."""
+        return sorted(self._values)
 
 
 class PerSecond:

@@ -31,4 +31,6 @@ METRIC_KEYS = (
     "ready_ms",
     "batch",
     "behind",
+    "panel_us",
+    "latency_hist",
 )
