@@ -21,6 +21,7 @@ from .dom import (
     hydrate,
 )
 from .measure import Measurements
+from .panel_charts import PanelCharts
 from .protocol import (
     AUTO,
     BACKLOG_MS,
@@ -85,6 +86,7 @@ class App:
         self.toasts = Toasts(document)
         self.views.append(bind_errors(self.store, self.toasts))
         self.panel = PerformancePanel(self.frames.writes, self.report)
+        self.charts = PanelCharts(self.frames.writes, self.measurements)
         self.frames.writes.bind()
         self.frames.watch()
         self.frames.after_frame.append(self._after_frame)
@@ -199,7 +201,11 @@ class App:
             self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
 
     def _after_frame(self, now_ms: float) -> None:
+        started = runtime.stopwatch_us()
         report = self.panel.refresh(now_ms, self.store.last_seq)
+        self.charts.tick()
+        self.frames.writes.flush()  # the panel's writes, sent within its measured cost
+        self.measurements.panel.add(runtime.since_us(started))
         if report is not None:
             self._post_report(report)
         self.toasts.expire(now_ms)
@@ -242,6 +248,7 @@ class App:
     def reset(self) -> None:
         self.store.reset_counts()
         self.measurements.reset(runtime.now_ms())
+        self.charts.clear()
         self._post_report()
 
     def dispose(self) -> None:
