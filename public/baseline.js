@@ -20,6 +20,7 @@ const MINUS = "\u2212";
 const LATENCY_SAMPLES = 5000;
 const FPS_SAMPLES = 60;
 const RENDER_SAMPLES = 3600;
+const PANEL_SAMPLES = 3600; // µs of performance-panel work per frame: a minute of frames
 const PANEL_REFRESH_MS = 250;
 const TOAST_MS = 6000;
 const THROTTLE_MS = 100;
@@ -207,6 +208,96 @@ class Sparkline {
   }
 }
 
+// ---------------------------------------------------------------- charts (as client/charts.py)
+
+const SECONDS_SHOWN = FPS_SAMPLES; // one point per second: the last minute
+const CHART_WIDTH = 120;
+const CHART_HEIGHT = 32;
+const SMALLEST_TOP = 1;
+// Bins of receipt-to-paint latency, ms, the same as every engine's: bin i holds
+// edges[i] <= latency < edges[i + 1]; the first also holds anything below, the last anything above.
+const LATENCY_EDGES_MS = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+  21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
+  40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 5000,
+];
+
+// How many values of the sorted `ordered` are below `limit`.
+function countBelow(ordered, limit) {
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (ordered[middle] < limit) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+// The count of sorted `ordered` in each bin between LATENCY_EDGES_MS.
+function histogram(ordered) {
+  const counts = [];
+  let start = 0;
+  for (let i = 1; i < LATENCY_EDGES_MS.length - 1; i++) {
+    const end = countBelow(ordered, LATENCY_EDGES_MS[i]);
+    counts.push(end - start);
+    start = end;
+  }
+  counts.push(ordered.length - start);
+  return counts;
+}
+
+// [p95, mean] of one second's latencies; null for a second that painted no message.
+function secondLatency(values) {
+  if (!values.length) return null;
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  for (const value of sorted) sum += value;
+  return [sorted[Math.floor((sorted.length - 1) * 0.95)], sum / sorted.length];
+}
+
+// SVG polyline points of the newest SECONDS_SHOWN values, the newest at the right edge; a null
+// value (a second without one) leaves its slot out.
+function linePoints(values, top) {
+  const shown = values.slice(-SECONDS_SHOWN);
+  const step = CHART_WIDTH / (SECONDS_SHOWN - 1);
+  const offset = SECONDS_SHOWN - shown.length;
+  const points = [];
+  shown.forEach((value, index) => {
+    if (value === null) return;
+    const y = CHART_HEIGHT - (Math.min(value, top) / top) * CHART_HEIGHT;
+    points.push(`${((offset + index) * step).toFixed(1)},${y.toFixed(1)}`);
+  });
+  return points.join(" ");
+}
+
+// Series of one value per second, the last SECONDS_SHOWN of each, on one scale.
+class SecondsChart {
+  constructor(count) {
+    this.series = Array.from({ length: count }, () => []);
+  }
+
+  add(values) {
+    this.series.forEach((series, i) => {
+      series.push(values[i]);
+      if (series.length > SECONDS_SHOWN) series.shift();
+    });
+  }
+
+  clear() {
+    for (const series of this.series) series.length = 0;
+  }
+
+  // [points of each series, the first series' newest value, the scale's top].
+  drawn() {
+    let top = null;
+    for (const series of this.series) for (const value of series) if (value !== null) top = Math.max(top ?? SMALLEST_TOP, value);
+    if (top === null) return [this.series.map(() => ""), null, null];
+    const first = this.series[0];
+    return [this.series.map((series) => linePoints(series, top)), first.length ? first[first.length - 1] : null, top];
+  }
+}
+
 // ---------------------------------------------------------------- measurement (as client/measure.py)
 
 class Samples {
@@ -214,9 +305,11 @@ class Samples {
     this.capacity = capacity;
     this.values = [];
     this.next = 0;
+    this.total = 0; // values added since the last clear, kept ones or not
   }
 
   add(value) {
+    this.total++;
     if (this.values.length < this.capacity) this.values.push(value);
     else {
       this.values[this.next] = value;
@@ -227,6 +320,17 @@ class Samples {
   clear() {
     this.values = [];
     this.next = 0;
+    this.total = 0;
+  }
+
+  // The last `count` values added (fewer if fewer are kept), oldest first.
+  newest(count) {
+    const kept = this.values;
+    count = Math.min(count, kept.length);
+    if (count <= 0) return [];
+    const start = this.next - count;
+    if (start >= 0) return kept.slice(start, this.next);
+    return kept.slice(start).concat(kept.slice(0, this.next));
   }
 
   ordered() {
@@ -235,8 +339,11 @@ class Samples {
 }
 
 function summarize(values) {
-  if (!values.length) return { mean: null, p50: null, p95: null, p99: null, n: 0 };
-  const sorted = Float64Array.from(values).sort();
+  return summarizeSorted(Float64Array.from(values).sort());
+}
+
+function summarizeSorted(sorted) {
+  if (!sorted.length) return { mean: null, p50: null, p95: null, p99: null, n: 0 };
   const at = (q) => sorted[Math.floor((sorted.length - 1) * q)];
   let sum = 0;
   for (const value of sorted) sum += value;
@@ -271,6 +378,7 @@ class Measurements {
     this.wire = new Samples(LATENCY_SAMPLES);
     this.handler = new Samples(LATENCY_SAMPLES);
     this.render = new Samples(RENDER_SAMPLES);
+    this.panel = new Samples(PANEL_SAMPLES);
     this.fps = new Samples(FPS_SAMPLES);
     this.frames = new PerSecond(now);
     this.rate = new PerSecond(now);
@@ -329,7 +437,7 @@ class Measurements {
   }
 
   reset(now) {
-    for (const samples of [this.latency, this.wire, this.handler, this.render, this.fps]) samples.clear();
+    for (const samples of [this.latency, this.wire, this.handler, this.render, this.panel, this.fps]) samples.clear();
     this.frames.restart(now);
     this.rate.restart(now);
     this.unpainted.length = 0;
@@ -339,6 +447,8 @@ class Measurements {
     const wire = summarize(this.wire.values);
     const handler = summarize(this.handler.values);
     const render = summarize(this.render.values);
+    const panel = summarize(this.panel.values);
+    const latency = Float64Array.from(this.latency.values).sort();
     const fps = this.fps.ordered();
     let fpsSum = 0;
     for (const value of fps) fpsSum += value;
@@ -348,7 +458,7 @@ class Measurements {
       received,
       gaps,
       rate: this.rate.last,
-      latency_ms: summarize(this.latency.values),
+      latency_ms: summarizeSorted(latency),
       wire_ms: { p50: wire.p50, p95: wire.p95 },
       handler_us: { p50: handler.p50, p95: handler.p95 },
       render_ms: { p50: render.p50, p95: render.p95 },
@@ -356,6 +466,8 @@ class Measurements {
       ready_ms: this.readyMs,
       batch: this.batch,
       behind: this.behind,
+      panel_us: { mean: panel.mean, p95: panel.p95 },
+      latency_hist: { edges_ms: LATENCY_EDGES_MS.slice(), counts: histogram(latency) },
     };
   }
 }
@@ -695,6 +807,60 @@ function performanceTexts(report) {
   ];
 }
 
+// The performance panel's live charts (as client/panel_charts.py): once a second, when the
+// frame rate closes a second, each chart gains that second's point and its lines are redrawn.
+class BoundChart {
+  constructor(element, series, decimals) {
+    this.lines = series.map((name) => new Attribute(bound(element, "data-series", name), "points"));
+    this.now = new Text(bound(element, "data-readout", "now"));
+    this.top = new Text(bound(element, "data-readout", "max"));
+    this.seconds = new SecondsChart(series.length);
+    this.decimals = decimals;
+  }
+
+  add(values) {
+    this.seconds.add(values);
+    const [lines, newest, top] = this.seconds.drawn();
+    this.lines.forEach((line, i) => line.show(lines[i]));
+    this.now.show(formatStat(newest, this.decimals));
+    this.top.show(formatStat(top, this.decimals));
+  }
+
+  clear() {
+    this.seconds.clear();
+    for (const line of this.lines) line.show("");
+    this.now.show(PLACEHOLDER);
+    this.top.show(PLACEHOLDER);
+  }
+}
+
+class PanelCharts {
+  constructor(root, measurements) {
+    this.measurements = measurements;
+    this.latency = new BoundChart(bound(root, "data-chart", "latency"), ["p95", "mean"], 1);
+    this.fps = new BoundChart(bound(root, "data-chart", "fps"), ["fps"], 0);
+    this.secondsSeen = 0;
+    this.latenciesSeen = 0;
+  }
+
+  tick() {
+    const { fps: seconds, latency } = this.measurements;
+    if (seconds.total === this.secondsSeen) return;
+    this.secondsSeen = seconds.total;
+    const fresh = latency.newest(latency.total - this.latenciesSeen);
+    this.latenciesSeen = latency.total;
+    this.latency.add(secondLatency(fresh) ?? [null, null]);
+    this.fps.add([seconds.newest(1)[0]]);
+  }
+
+  clear() {
+    this.secondsSeen = 0;
+    this.latenciesSeen = 0;
+    this.latency.clear();
+    this.fps.clear();
+  }
+}
+
 function retryDelayMs(failures) {
   const step = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));
   return step / 2 + (Math.random() * step) / 2;
@@ -721,6 +887,7 @@ class Engine {
     );
     const performancePanel = bound(document, "data-panel", "performance");
     this.performanceTexts = PERFORMANCE_FIELDS.map((name) => new Text(field(performancePanel, name)));
+    this.charts = new PanelCharts(document, this.measurements);
     this.seqText = new Text(field(document, "seq"));
     this.nextPanelMs = 0;
     this.lastMessageMs = performance.now();
@@ -888,7 +1055,10 @@ class Engine {
       if (worked) this.measurements.render.add(performance.now() - started);
     }
     this.measurements.frame(now);
+    const panelStarted = performance.now();
     this.refreshPanel(now);
+    this.charts.tick();
+    this.measurements.panel.add((performance.now() - panelStarted) * 1000);
     this.expireToasts(now);
     if (now >= this.nextBacklogMs) {
       this.nextBacklogMs = now + BACKLOG_REPORT_MS;
@@ -985,6 +1155,7 @@ class Engine {
   reset() {
     this.store.resetCounts();
     this.measurements.reset(performance.now());
+    this.charts.clear();
   }
 
   // -- controls --------------------------------------------------------------------------------
