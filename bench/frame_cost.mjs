@@ -50,6 +50,7 @@ import js
 from client import runtime
 from client.dom import Frames, hydrate
 from client.measure import Measurements
+from client.stats import percentile
 from client.store import Store
 
 runtime.tune_collector()
@@ -100,7 +101,7 @@ def view_costs(frame_count):
         runs.sort()
         report[kind] = {
             "runs_per_frame": len(runs) / frame_count,
-            "p50_us": 1000 * runs[len(runs) // 2],
+            "p50_us": 1000 * percentile(runs, 0.5),
             "mean_us": 1000 * sum(runs) / len(runs),
         }
     return json.dumps(report)
@@ -143,7 +144,8 @@ frames.forEach((texts, index) => {
 });
 
 const sorted = [...frameCpu].sort((a, b) => a - b);
-const at = (share) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))];
+// client/stats.py's index rule (the reference's), as everywhere else.
+const at = (share) => sorted[Math.floor((sorted.length - 1) * share)];
 process.stdout.write(
   JSON.stringify({
     load: setup.market.load,

@@ -33,6 +33,8 @@ from bench.loads import SYSTEM_MSGS_PER_S, Load, market_rate
 from bench.machine import cpu_model
 from bench.progress import Progress
 from bench.server import RunningServer, start_server
+from bench.settings import RESULTS_DIR
+from client.stats import percentile
 from server.cluster import RedisProcess
 
 SCHEMA_VERSION = 2  # 2: topologies (memory, redis-N)
@@ -57,8 +59,8 @@ MAX_FRAME = 64 * 1024 * 1024
 US_PER_MS = 1000.0
 BYTES_PER_MB = 1024 * 1024
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
-RESULTS = Path(__file__).resolve().parent / "results"
 PERCENTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+DIGITS = 3  # of a latency in ms: microseconds
 NOTE = (
     "The load generator runs on this machine ({cores} cores) and competes with the server for "
     "CPU: past a few dozen clients the figures bound the generator as much as the server."
@@ -68,18 +70,14 @@ NOTE = (
 # ---- statistics --------------------------------------------------------------------------
 
 
-def percentile(ordered: Sequence[float], fraction: float) -> float | None:
-    """Nearest-rank percentile of already sorted values; None when there are none."""
-    if not ordered:
-        return None
-    rank = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return round(ordered[rank], 3)
-
-
 def latency_summary(values: list[float]) -> dict[str, float | None]:
+    """p50, p95, p99 by the reference's index rule (the pages' own, client.stats), and max."""
     ordered = sorted(values)
-    summary = {name: percentile(ordered, q) for name, q in PERCENTILES.items()}
-    summary["max"] = round(ordered[-1], 3) if ordered else None
+    summary: dict[str, float | None] = {
+        name: round(percentile(ordered, q), DIGITS) if ordered else None
+        for name, q in PERCENTILES.items()
+    }
+    summary["max"] = round(ordered[-1], DIGITS) if ordered else None
     return summary
 
 
@@ -565,7 +563,12 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--symbols", type=count, default=DEFAULT_SYMBOLS)
     cli.add_argument("--frequency-ms", type=count, default=DEFAULT_FREQUENCY_MS)
     cli.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    cli.add_argument("--output", type=Path, default=RESULTS, help="directory for the JSON")
+    cli.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS_DIR,
+        help="directory for the JSON (default %(default)s, git-ignored)",
+    )
     cli.add_argument(
         "--find-max",
         action="store_true",
