@@ -21,12 +21,14 @@ from playwright.sync_api import CDPSession, Page, Playwright, sync_playwright
 
 from bench.arguments import positive
 from bench.loads import load_for
+from bench.machine import load_average, machine_info
 from bench.page import ConsoleLog, engine_url, go_live, open_page
 from bench.progress import Progress
 from bench.server import start_server
+from bench.settings import RESULTS_DIR
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: machine
 ENGINE = "py"
 DEFAULT_MINUTES = 10.0
 DEFAULT_RATE = 1000
@@ -40,7 +42,6 @@ SECONDS_PER_MINUTE = 60.0
 BYTES_PER_MB = 1024 * 1024
 PERCENT = 100.0
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
-RESULTS = Path(__file__).resolve().parent / "results"
 PRECISE_MEMORY = "--enable-precise-memory-info"
 EXIT_GROWTH = 2
 EXIT_FAILED = 1
@@ -135,6 +136,7 @@ def growth(samples: list[Sample], settings: SoakSettings) -> dict[str, Any]:
 
 
 def soak(playwright: Playwright, settings: SoakSettings, progress: Progress) -> dict[str, Any]:
+    load_at_start = load_average()
     load = load_for(settings.rate)
     progress.step(f"starting a server at {load.describe()}")
     with start_server(*load.server_args(SEED)) as server:
@@ -142,6 +144,7 @@ def soak(playwright: Playwright, settings: SoakSettings, progress: Progress) -> 
             executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, PRECISE_MEMORY]
         )
         try:
+            machine = machine_info(browser.version, load_at_start)
             context = browser.new_context()
             console = ConsoleLog()
             page = open_page(context, console)
@@ -152,6 +155,7 @@ def soak(playwright: Playwright, settings: SoakSettings, progress: Progress) -> 
         finally:
             browser.close()
     return {
+        "machine": machine,
         "load": {"target": load.target, "symbols": load.symbols, "expected": load.expected},
         "frequency_ms": load.frequency_ms,
         "console_errors": console.first,
@@ -195,7 +199,12 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--rate", type=int, default=DEFAULT_RATE, help="msgs/s (default %(default)d)")
     cli.add_argument("--interval", type=positive, default=DEFAULT_INTERVAL_S, help="seconds")
     cli.add_argument("--max-growth", type=positive, default=DEFAULT_MAX_GROWTH_PCT, help="percent")
-    cli.add_argument("--output", type=Path, default=RESULTS, help="directory for the JSON")
+    cli.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS_DIR,
+        help="directory for the JSON (default %(default)s, git-ignored)",
+    )
     return cli
 
 
