@@ -1,5 +1,5 @@
 // /compare: two engines (Pyodide, MicroPython or JS; `?a=&b=`) side by side on the same feed,
-// with a live table.
+// with a live table and their latency distributions on one chart.
 //
 // Each pane is the ordinary dashboard in an iframe. The two panes are served from two different
 // loopback hosts (127.0.0.1 and localhost): different sites, so Chromium renders them in
@@ -74,12 +74,77 @@ function render() {
   }
 }
 
+// -- The latency distributions: each pane's histogram (fixed bins, the same in every engine) as
+// a cumulative distribution, both on one chart. The x axis runs to the first bin edge by which
+// both engines painted SHOWN_SHARE of their messages (the p95 the table compares), so a few
+// late outliers (the first frames after start-up, say) do not squeeze the rest into a corner.
+
+const SHOWN_SHARE = 0.95;
+const SMALLEST_AXIS_MS = 20; // a little past one 60 Hz frame
+const X_TICKS = 4; // intervals between the x axis's labels
+const chart = document.querySelector('[data-chart="distribution"]');
+const [plotLeft, plotTop, plotRight, plotBottom] = chart.dataset.plot.split(" ").map(Number);
+const ticks = [...chart.querySelectorAll('[data-axis="x"] [data-tick]')];
+for (const pane of panes) pane.line = chart.querySelector(`[data-pane="${pane.key}"]`);
+
+// [edge, share of messages below it] at each bin edge; null without any measured latency.
+function cumulative(histogram) {
+  const total = histogram.counts.reduce((sum, count) => sum + count, 0);
+  if (!total) return null;
+  const shares = [[histogram.edges_ms[0], 0]];
+  let below = 0;
+  histogram.counts.forEach((count, i) => {
+    below += count;
+    shares.push([histogram.edges_ms[i + 1], below / total]);
+  });
+  return shares;
+}
+
+function axisEnd(distributions) {
+  let end = SMALLEST_AXIS_MS;
+  for (const shares of distributions) {
+    const reached = shares.find(([, share]) => share >= SHOWN_SHARE);
+    end = Math.max(end, reached ? reached[0] : shares[shares.length - 1][0]);
+  }
+  return end;
+}
+
+// Polyline points of `shares` up to `endMs` (interpolated at the axis's end).
+function cdfPoints(shares, endMs) {
+  const x = (ms) => plotLeft + ((plotRight - plotLeft) * ms) / endMs;
+  const y = (share) => plotBottom - (plotBottom - plotTop) * share;
+  const points = [];
+  for (let i = 0; i < shares.length; i++) {
+    const [ms, share] = shares[i];
+    if (ms > endMs) {
+      const [lastMs, lastShare] = shares[i - 1];
+      const atEnd = lastShare + ((share - lastShare) * (endMs - lastMs)) / (ms - lastMs);
+      points.push(`${x(endMs).toFixed(1)},${y(atEnd).toFixed(1)}`);
+      break;
+    }
+    points.push(`${x(ms).toFixed(1)},${y(share).toFixed(1)}`);
+  }
+  return points.join(" ");
+}
+
+function drawDistributions() {
+  const drawn = panes.map((pane) => (pane.metrics?.latency_hist ? cumulative(pane.metrics.latency_hist) : null));
+  const shown = drawn.filter((shares) => shares !== null);
+  if (!shown.length) return;
+  const endMs = axisEnd(shown);
+  panes.forEach((pane, i) => pane.line.setAttribute("points", drawn[i] ? cdfPoints(drawn[i], endMs) : ""));
+  ticks.forEach((tick, i) => {
+    tick.textContent = String(Math.round((endMs * i) / X_TICKS));
+  });
+}
+
 addEventListener("message", (event) => {
   const pane = panes.find((candidate) => candidate.origin === event.origin);
   if (!pane || !event.data || event.data.type !== "tickscope:metrics") return;
   pane.metrics = event.data.metrics;
   pane.crashed = event.data.crashed ?? null;
   render();
+  drawDistributions();
 });
 
 setInterval(() => {
