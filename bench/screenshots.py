@@ -20,9 +20,9 @@ from bench.server import start_server
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "images"
 SEED = 7
-# 20 ms ticks fill a 200-point sparkline in 4 s, so a short wait shows whole lines.
+# 20 ms ticks fill a 200-point sparkline in 4 s.
 FREQUENCY_MS = 20
-DEFAULT_SETTLE_S = 6.0
+DEFAULT_SETTLE_S = 15.0  # the panel's charts add a point a second: a quarter of their minute
 LIVE_TIMEOUT_S = 120.0  # a cold Pyodide start on a busy machine takes seconds
 DASHBOARD = "dashboard.png"
 COMPARE = "compare.png"
