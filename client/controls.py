@@ -90,7 +90,7 @@ class Controls:
     def _on_frequency(self, _event: Any) -> None:
         value = int(self.slider.value)
         self._touched_ms = runtime.now_ms()
-        self.readout.textContent = str(value) + " ms"
+        self._show_frequency(value)
         self._wanted = value
         wait = self._last_send_ms + THROTTLE_MS - self._touched_ms
         if wait <= 0:
@@ -114,7 +114,13 @@ class Controls:
         if frequency is None or runtime.now_ms() - self._touched_ms < USER_HOLD_MS:
             return
         self.slider.value = str(frequency)
-        self.readout.textContent = str(frequency) + " ms"
+        self._show_frequency(frequency)
+
+    def _show_frequency(self, value: int) -> None:
+        """The readout, and the value a screen reader speaks for the slider, with its unit."""
+        text = str(value) + " ms"
+        self.readout.textContent = text
+        self.slider.setAttribute("aria-valuetext", text)
 
     def ask_batch(self) -> None:
         """Send the wanted batching (on connecting: nothing to send when it is off)."""

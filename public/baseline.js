@@ -1201,6 +1201,7 @@ class Engine {
       const value = Number(slider.value);
       this.touchedMs = performance.now();
       readout.textContent = `${value} ms`;
+      slider.setAttribute("aria-valuetext", readout.textContent);
       wanted = value;
       const wait = lastSendMs + THROTTLE_MS - this.touchedMs;
       if (wait <= 0) flush();
@@ -1228,6 +1229,7 @@ class Engine {
     if (frequencyMs == null || performance.now() - this.touchedMs < USER_HOLD_MS || !this.slider) return;
     this.slider.value = String(frequencyMs);
     this.readout.textContent = `${frequencyMs} ms`;
+    this.slider.setAttribute("aria-valuetext", this.readout.textContent);
   }
 }
 

@@ -224,8 +224,8 @@ def test_the_controls_work_from_the_keyboard(
     before = int(slider.input_value())
     page.keyboard.press("ArrowLeft")
     assert int(slider.input_value()) == before - 1
-    readout = page.locator('[data-field="frequency"]')
-    assert readout.inner_text() == f"{before - 1} ms"
+    assert page.locator('[data-field="frequency"]').inner_text() == f"{before - 1} ms"
+    assert slider.get_attribute("aria-valuetext") == f"{before - 1} ms"
 
     page.locator('[data-control="window"]').focus()
     page.keyboard.press("ArrowDown")
