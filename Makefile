@@ -64,7 +64,7 @@ $(VENV)/.installed-redis: pyproject.toml $(VENV)/.installed
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 # npm ci writes node_modules/.package-lock.json, so the stamp is npm's own.

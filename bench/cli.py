@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.arguments import count, positive
+from bench.repeats import SPREAD_NAME
 from bench.report import markdown
 from bench.runner import run
 from bench.settings import (
@@ -14,15 +15,18 @@ from bench.settings import (
     QUICK_LIVE_TIMEOUT_S,
     QUICK_LOADS,
     QUICK_WARMUP_S,
+    RESULTS_DIR,
     Settings,
 )
 from client.protocol import AUTO
 
 EPILOG = (
-    "Writes <output>/<time>.json and <time>.svg, and <output>/latest.svg. Exits 1 only when a "
-    "measurement could not complete (an engine never went live, a server did not start); "
-    "missed targets are reported, not failed."
+    "Writes <output>/<time>.json and the plot <time>.png (default output bench/results/, which "
+    "git ignores: copy a run the docs cite to bench/runs/ and list it in its README.md). Exits "
+    "1 only when a measurement could not complete (an engine never went live, a server did not "
+    "start); missed targets are reported, not failed."
 )
+KEEP_HINT = "bench/results/ is ignored by git; to keep a run the docs cite, copy it to bench/runs/"
 
 
 def engines(text: str) -> tuple[str, ...]:
@@ -99,6 +103,14 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--deflate", action="store_true", help="servers offer permessage-deflate (default off)"
     )
+    cli.add_argument(
+        "--repeat",
+        type=count,
+        help=(
+            f"measurements of each engine x mode x load, each on a fresh page (default "
+            f"{defaults.repeat}); tables show the median and the {SPREAD_NAME}"
+        ),
+    )
     cli.add_argument("--seed", type=int, help=f"simulator seed (default {defaults.seed})")
     cli.add_argument(
         "--output",
@@ -124,6 +136,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "duration_s": args.duration,
         "warmup_s": args.warmup,
         "startup_runs": args.startup_runs,
+        "repeat": args.repeat,
         "seed": args.seed,
         "live_timeout_s": args.live_timeout,
         "output": args.output,
@@ -140,5 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from(parser().parse_args(argv))
     outcome = run(settings)
     sys.stdout.write(markdown(outcome.data))
+    plot = outcome.path.with_name(outcome.data["plot"])
+    sys.stdout.write(f"\nWrote {outcome.path} and {plot}.\n")
+    if outcome.path.resolve().is_relative_to(RESULTS_DIR):
+        sys.stdout.write(f"{KEEP_HINT}.\n")
     sys.stdout.flush()
     return 0 if outcome.ok else 1

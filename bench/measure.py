@@ -98,8 +98,11 @@ def measure(
     settings: Settings,
     progress: Progress,
     mode: str = UNBATCHED,
+    repetition: int = 1,
 ) -> dict[str, Any]:
     label = f"{variant(engine, mode)} @ {load.target} msgs/s"
+    if settings.repeat > 1:
+        label += f" ({repetition}/{settings.repeat})"
     console = pages.ConsoleLog()
     context = pages.new_context(browser)
     went_live = False

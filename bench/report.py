@@ -5,9 +5,11 @@ from typing import Any
 
 from bench.high_rate import MIN_HIGH_RATE, MIN_HIGH_RATE_RATIO
 from bench.modes import UNBATCHED
+from bench.repeats import EN_DASH, SPREAD_NAME, cells_of, repetitions
 from bench.targets import (
     JS,
     MICROPYTHON_STARTUP_TARGETS,
+    PANEL,
     PYTHON,
     RUN_TARGETS,
     STARTUP_TARGETS,
@@ -31,26 +33,46 @@ def dig(result: Mapping[str, Any], *path: str) -> Any:
     return node
 
 
-def number(digits: int, *path: str) -> Cell:
+def formatted(value: Any, digits: int | None) -> str:
+    """`digits` decimals; None for a count, whose median may be a half."""
+    return f"{float(value):g}" if digits is None else f"{float(value):.{digits}f}"
+
+
+def figure(result: Mapping[str, Any], digits: int | None, *path: str) -> str:
+    """The value at `path`; with its spread beside it when it is a median of several."""
+    value = dig(result, *path)
+    if value is None:
+        return MISSING
+    text = formatted(value, digits)
+    bounds = dig(result, "spread", *path)
+    if repetitions(result) > 1 and isinstance(bounds, list):
+        low, high = bounds
+        text += f" ({formatted(low, digits)}{EN_DASH}{formatted(high, digits)})"
+    return text
+
+
+def number(digits: int | None, *path: str) -> Cell:
     def cell(result: Mapping[str, Any]) -> str:
-        value = dig(result, *path)
-        return MISSING if value is None else f"{float(value):.{digits}f}"
+        return figure(result, digits, *path)
 
     return cell
 
 
 def flag(target: Target) -> Cell:
     def cell(result: Mapping[str, Any]) -> str:
-        return MET if dig(result, "targets", target.key) else MISSED
+        met = dig(result, "targets", target.key)
+        if met is None and target.optional:
+            return MISSING
+        return MET if met else MISSED
 
     return cell
 
 
 def long_tasks(result: Mapping[str, Any]) -> str:
-    count = dig(result, "long_tasks", "count")
-    if count is None:
+    if dig(result, "long_tasks", "count") is None:
         return MISSING
-    return f"{count} ({float(dig(result, 'long_tasks', 'total_ms') or 0):.0f} ms)"
+    total = float(dig(result, "long_tasks", "total_ms") or 0)
+    return f"{figure(result, None, 'long_tasks', 'count')} ({total:.0f} ms)"
 
 
 def render_cost(result: Mapping[str, Any]) -> str:
@@ -60,11 +82,11 @@ def render_cost(result: Mapping[str, Any]) -> str:
         return MISSING
     if isinstance(value, Mapping):
         return " / ".join(
-            f"{key} {float(value[key]):.2f}"
+            f"{key} {figure(result, 2, 'render_ms', key)}"
             for key in ("mean", "p50", "p95")
             if value.get(key) is not None
         )
-    return f"{float(value):.2f}"
+    return figure(result, 2, "render_ms")
 
 
 def fetched(phase: str) -> Cell:
@@ -111,7 +133,7 @@ def run_columns(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, Cell]]:
         ("batch", lambda run: str(run.get("mode", UNBATCHED))),
         ("target msgs/s", text("load", "target")),
         ("measured msgs/s", number(0, "measured_rate")),
-        ("gaps", text("metrics", "gaps")),
+        ("gaps", number(None, "metrics", "gaps")),
         ("latency mean ms", number(1, "metrics", "latency_ms", "mean")),
         ("latency p50 ms", number(1, "metrics", "latency_ms", "p50")),
         ("latency p95 ms", number(1, "metrics", "latency_ms", "p95")),
@@ -127,7 +149,14 @@ def run_columns(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, Cell]]:
     ]
     if any(run.get("render_ms") is not None for run in runs):
         columns.append(("render ms/frame", render_cost))
-    columns += [(f"{target.key} {MET}", flag(target)) for target in RUN_TARGETS]
+    has_panel = any(PANEL.value(run) is not None for run in runs)
+    if has_panel:
+        columns.append(("panel µs", number(0, *PANEL.path)))
+    columns += [
+        (f"{target.key} {MET}", flag(target))
+        for target in RUN_TARGETS
+        if has_panel or target is not PANEL
+    ]
     columns.append(("meets targets", meets))
     return columns
 
@@ -145,6 +174,14 @@ STARTUP_COLUMNS: list[tuple[str, Cell]] = [
 
 def legend(targets: Sequence[Target]) -> str:
     return "; ".join(target.label for target in targets)
+
+
+def spread_note(rows: Sequence[Mapping[str, Any]], what: str) -> str:
+    """What a table's figures are: one measurement each, or medians with their spread."""
+    most = max((repetitions(row) for row in rows), default=1)
+    if most == 1:
+        return f"One {what} per row."
+    return f"Each figure is the median of {most} {what}s per row, its {SPREAD_NAME} in brackets."
 
 
 def heading(data: Mapping[str, Any]) -> str:
@@ -251,18 +288,33 @@ def summary_section(summary: Mapping[str, Any]) -> list[str]:
     return parts
 
 
+def run_targets_note(rows: Sequence[Mapping[str, Any]]) -> str:
+    judged = [target for target in RUN_TARGETS if target is not PANEL]
+    note = f"Targets (issue 4): {legend(judged)}"
+    if any(PANEL.value(row) is not None for row in rows):
+        note += f"; issue 17: {PANEL.label}"
+    return note + "."
+
+
 def markdown(data: Mapping[str, Any]) -> str:
-    runs = data.get("runs") or []
+    rows = cells_of(data)
     parts = [heading(data), ""]
-    if runs:
-        parts += [table(run_columns(runs), runs), "", f"Targets (issue 4): {legend(RUN_TARGETS)}."]
+    if rows:
+        parts += [
+            spread_note(rows, "repetition"),
+            "",
+            table(run_columns(rows), rows),
+            "",
+            run_targets_note(rows),
+        ]
     if data.get("summary"):
         parts += summary_section(data["summary"])
     startup = data.get("startup") or []
     if startup:
         parts += [
             "",
-            "Start-up, navigation to live (`metrics().ready_ms`; median over runs):",
+            "Start-up, navigation to live (`metrics().ready_ms`; median over runs): "
+            + spread_note(startup, "run"),
             "",
             table(STARTUP_COLUMNS, startup),
             "",

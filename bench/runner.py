@@ -1,5 +1,5 @@
-"""`run(settings)`: start-up per engine, then every engine under every load; write the JSON
-and the plot."""
+"""`run(settings)`: start-up per engine, then every engine under every load, `settings.repeat`
+times; write the JSON and the plot."""
 
 import json
 from dataclasses import dataclass, field
@@ -14,17 +14,21 @@ from bench.machine import load_average, machine_info
 from bench.measure import failed, measure
 from bench.modes import variant, variants
 from bench.page import launch
-from bench.plot import svg
+from bench.plot import draw
 from bench.progress import Progress
-from bench.server import start_server
+from bench.repeats import SPREAD_NAME, cells
+from bench.server import RunningServer, start_server
 from bench.settings import Settings
 from bench.startup import measure_startup
 from bench.summary import summarize
 
-SCHEMA_VERSION = 2  # 2: summary, plot, went_live and sustainable per run
+# 2: summary, plot, went_live and sustainable per run. 3: `runs` holds every repetition (its
+# `repetition`, 1..repeat); `cells` one row per engine x mode x load, the median of each
+# figure with its `spread` ([min, max]); the summary judges cells.
+SCHEMA_VERSION = 3
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 LOG_TAIL_CHARS = 2000
-LATEST_PLOT = "latest.svg"
+PLOT_SUFFIX = ".png"
 
 
 @dataclass(frozen=True)
@@ -83,34 +87,77 @@ def measure_startups(
         return [{"engine": engine, "error": str(error)} for engine in settings.engines]
 
 
+def measure_cell(
+    browser: Browser,
+    server: RunningServer,
+    load: Load,
+    cell: tuple[str, str, int],
+    *,
+    settings: Settings,
+    liveness: Liveness,
+    progress: Progress,
+) -> dict[str, Any]:
+    """One repetition of one engine x mode at `load`, on a fresh page."""
+    engine, mode, repetition = cell
+    reason = liveness.skipped(engine)
+    if reason:
+        progress.step(f"{variant(engine, mode)} @ {load.target} msgs/s: {reason}")
+        result = failed(engine, load, reason, mode=mode)
+    else:
+        result = measure(
+            browser,
+            server,
+            engine,
+            load,
+            settings=settings,
+            progress=progress,
+            mode=mode,
+            repetition=repetition,
+        )
+        liveness.record(result)
+        if result["error"]:
+            result["server_log_tail"] = server.log()[-LOG_TAIL_CHARS:]
+    result["repetition"] = repetition
+    return result
+
+
+def repetitions_at(settings: Settings) -> list[tuple[str, str, int]]:
+    """Every engine x mode once, then all of them again: a slow minute on the machine is
+    shared by the engines instead of landing on one cell's repetitions."""
+    return [
+        (engine, mode, repetition)
+        for repetition in range(1, settings.repeat + 1)
+        for engine in settings.engines
+        for mode in settings.modes
+    ]
+
+
 def measure_load(
     browser: Browser, load: Load, settings: Settings, liveness: Liveness, progress: Progress
 ) -> list[dict[str, Any]]:
     progress.step(f"load {load.describe()}: starting a server")
     try:
         with start_server(*load.server_args(settings.seed), *settings.server_args()) as server:
-            results = []
-            for engine, mode in [(e, m) for e in settings.engines for m in settings.modes]:
-                reason = liveness.skipped(engine)
-                if reason:
-                    progress.step(f"{variant(engine, mode)} @ {load.target} msgs/s: {reason}")
-                    results.append(failed(engine, load, reason, mode=mode))
-                    continue
-                result = measure(
-                    browser, server, engine, load, settings=settings, progress=progress, mode=mode
+            return [
+                measure_cell(
+                    browser,
+                    server,
+                    load,
+                    cell,
+                    settings=settings,
+                    liveness=liveness,
+                    progress=progress,
                 )
-                liveness.record(result)
-                if result["error"]:
-                    result["server_log_tail"] = server.log()[-LOG_TAIL_CHARS:]
-                results.append(result)
-            return results
+                for cell in repetitions_at(settings)
+            ]
     except RuntimeError as error:  # the server did not start
         progress.step(f"load {load.target}: server FAILED {error}")
-        return [
-            failed(engine, load, str(error), mode=mode)
-            for engine in settings.engines
-            for mode in settings.modes
-        ]
+        results = []
+        for engine, mode, repetition in repetitions_at(settings):
+            result = failed(engine, load, str(error), mode=mode)
+            result["repetition"] = repetition
+            results.append(result)
+        return results
 
 
 def free_stem(directory: Path, started: datetime) -> Path:
@@ -125,12 +172,10 @@ def free_stem(directory: Path, started: datetime) -> Path:
 
 
 def write(data: dict[str, Any], stem: Path) -> Path:
-    """The JSON at `<stem>.json`, the plot at `<stem>.svg` and at `latest.svg` beside it."""
-    plot = stem.with_suffix(".svg")
+    """The JSON at `<stem>.json`, the plot beside it at `<stem>.png`."""
+    plot = stem.with_suffix(PLOT_SUFFIX)
     data["plot"] = plot.name
-    drawing = svg(data)
-    plot.write_text(drawing, encoding="utf-8")
-    (stem.parent / LATEST_PLOT).write_text(drawing, encoding="utf-8")
+    draw(data, plot)
     path = stem.with_suffix(".json")
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
@@ -170,6 +215,7 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         ]
     finally:
         browser.close()
+    measured = cells(runs)
     data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "machine": machine,
@@ -179,8 +225,10 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         "load_average_at_end": load_average(),
         "startup": startup,
         "runs": runs,
-        "summary": summarize(variants(settings.engines, settings.modes), runs),
+        "spread": SPREAD_NAME,
+        "cells": measured,
+        "summary": summarize(variants(settings.engines, settings.modes), measured),
     }
     path = write(data, free_stem(settings.output, started))
-    progress.step(f"wrote {path} and {path.with_suffix('.svg').name} (also {LATEST_PLOT})")
+    progress.step(f"wrote {path} and {data['plot']}")
     return Outcome(data, path)

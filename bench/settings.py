@@ -1,4 +1,5 @@
-"""What one benchmark run measures: engines x loads, for how long, and where results go."""
+"""What one benchmark run measures: engines x loads, for how long, how often, and where results
+go (`bench/results/`, ignored by git; runs the docs cite are copied to `bench/runs/`)."""
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,7 @@ DEFAULT_LOADS = (100, 1000, 5000, 10000)  # msgs/s (issue 5)
 DEFAULT_DURATION_S = 10.0
 DEFAULT_WARMUP_S = 3.0
 DEFAULT_STARTUP_RUNS = 1
+DEFAULT_REPEAT = 1  # measurements of each engine x mode x load cell, each on a fresh page
 DEFAULT_SEED = 1
 LIVE_TIMEOUT_S = 60.0
 
@@ -31,6 +33,7 @@ class Settings:
     warmup_s: float = DEFAULT_WARMUP_S
     startup: bool = True
     startup_runs: int = DEFAULT_STARTUP_RUNS
+    repeat: int = DEFAULT_REPEAT
     seed: int = DEFAULT_SEED
     live_timeout_s: float = LIVE_TIMEOUT_S
     output: Path = field(default=RESULTS_DIR)
@@ -61,6 +64,7 @@ class Settings:
             "warmup_s": self.warmup_s,
             "startup": self.startup,
             "startup_runs": self.startup_runs,
+            "repeat": self.repeat,
             "seed": self.seed,
             "live_timeout_s": self.live_timeout_s,
             "quick": self.quick,

@@ -66,9 +66,22 @@ def one_run(
     return run
 
 
+def ready_ms(runs: list[dict[str, Any]], phase: str) -> list[float]:
+    return [run[phase]["ready_ms"] for run in runs if run[phase]["ready_ms"] is not None]
+
+
 def median_of(runs: list[dict[str, Any]], phase: str) -> float | None:
-    values = [run[phase]["ready_ms"] for run in runs if run[phase]["ready_ms"] is not None]
+    values = ready_ms(runs, phase)
     return statistics.median(values) if values else None
+
+
+def spread_of(runs: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """[min, max] of each phase's ready_ms, as `bench.repeats` gives a cell's figures."""
+    return {
+        f"{phase}_ms": [min(values), max(values)]
+        for phase in PHASES
+        if (values := ready_ms(runs, phase))
+    }
 
 
 def measure_startup(
@@ -106,6 +119,7 @@ def measure_startup(
         "runs": runs,
         "cold_ms": median_of(runs, "cold"),
         "warm_ms": median_of(runs, "warm"),
+        "spread": spread_of(runs),
         "console_errors": {"count": console.count, "first": console.first},
     }
     result["targets"] = check(startup_targets(engine), result)

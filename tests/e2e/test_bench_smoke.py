@@ -1,5 +1,6 @@
-"""`python -m bench --quick` once, on the default engines: the output's structure, never its
-values (the benchmark reports numbers; tests don't time anything).
+"""`python -m bench --quick` once, on the default engines, and a small `--repeat 2` run on the JS
+engine: the output's structure, never its values (the benchmark reports numbers; tests don't
+time anything).
 
 The benchmark runs as a subprocess: this session may already run Playwright's sync API in
 this thread, and a second one cannot start beside it.
@@ -11,7 +12,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import pytest
 
@@ -32,10 +32,14 @@ VARIANTS = [
     engine if mode == "0" else f"{engine}+{mode}" for engine in ENGINES for mode in QUICK_MODES
 ]
 HIGH_RATE = {"criteria", "highest", "best", "ratio", "batching_at_reference"}
-SVG = "{http://www.w3.org/2000/svg}"
-PANELS = {"latency", "fps"}
-LATEST_PLOT = "latest.svg"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STDERR_TAIL_CHARS = 4000  # of the progress log, when the run fails
+# The repeated run: cheap (the JS engine goes live at once), one cell measured twice.
+REPEAT = 2
+REPEAT_ENGINE = "js"
+REPEAT_LOAD = 1000
+REPEAT_TIMEOUT_S = 120
+EN_DASH = "\N{EN DASH}"
 
 # metrics() as every engine reports it: a field, or a field's sub-fields.
 METRICS: dict[str, tuple[str, ...]] = {
@@ -54,7 +58,16 @@ METRICS: dict[str, tuple[str, ...]] = {
 }
 TEXT_METRICS = {"engine", "state", "batch"}
 MACHINE = {"platform", "cpu", "cores", "python", "chromium", "playwright", "date", "code"}
-SETTINGS = {"engines", "loads", "duration_s", "warmup_s", "startup", "startup_runs", "quick"}
+SETTINGS = {
+    "engines",
+    "loads",
+    "duration_s",
+    "warmup_s",
+    "startup",
+    "startup_runs",
+    "repeat",
+    "quick",
+}
 RUN = {
     "engine",
     "load",
@@ -72,10 +85,12 @@ RUN = {
     "meets_targets",
     "sustainable",
     "sustainable_checks",
+    "repetition",
 }
+CELL = (RUN - {"repetition"}) | {"repetitions", "spread"}
 LOAD = {"target", "symbols", "frequency_ms", "expected"}
 SERVER = {"published", "sent", "dropped"}
-STARTUP = {"engine", "error", "runs", "cold_ms", "warm_ms", "targets"}
+STARTUP = {"engine", "error", "runs", "cold_ms", "warm_ms", "spread", "targets"}
 SUMMARY_ENGINE = {"measured_loads", "sustainable_loads", "highest_sustainable"}
 COMPARISON = {"key", "label", "load", "py", "js", "ratio", "target", "limit", "met", "note"}
 RATIOS_AT_LOAD = {"latency_p95", "handler_p50", "render_p50"}
@@ -95,40 +110,47 @@ class Bench:
         return data
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> Bench:
-    directory = tmp_path_factory.mktemp("bench")
+def run_bench(directory: Path, args: list[str], timeout_s: float) -> Bench:
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--quick",
-            "--engines",
-            ",".join(ENGINES),
-            "--output",
-            str(directory),
-        ],
+        [sys.executable, "-m", "bench", *args, "--output", str(directory)],
         check=False,
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=BENCH_TIMEOUT_S,
+        timeout=timeout_s,
     )
     return Bench(done.returncode, done.stdout, done.stderr, directory)
 
 
+def completed(bench: Bench) -> dict[str, Any]:
+    log = bench.stderr[-STDERR_TAIL_CHARS:]
+    assert bench.returncode == 0, f"python -m bench failed:\n{log}"
+    return bench.result()
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Bench:
+    directory = tmp_path_factory.mktemp("bench")
+    return run_bench(directory, ["--quick", "--engines", ",".join(ENGINES)], BENCH_TIMEOUT_S)
+
+
 @pytest.fixture(scope="module")
 def result(bench: Bench) -> dict[str, Any]:
-    log = bench.stderr[-STDERR_TAIL_CHARS:]
-    assert bench.returncode == 0, f"python -m bench --quick failed:\n{log}"
-    return bench.result()
+    return completed(bench)
+
+
+@pytest.fixture(scope="module")
+def repeated(tmp_path_factory: pytest.TempPathFactory) -> Bench:
+    directory = tmp_path_factory.mktemp("repeated")
+    args = ["--quick", "--engines", REPEAT_ENGINE, "--modes", "0", "--loads", str(REPEAT_LOAD)]
+    return run_bench(directory, [*args, "--no-startup", "--repeat", str(REPEAT)], REPEAT_TIMEOUT_S)
 
 
 def test_records_machine_and_settings(result: dict[str, Any]) -> None:
     has_keys(result["machine"], MACHINE, "machine")
     has_keys(result["settings"], SETTINGS, "settings")
     assert result["settings"]["quick"] is True
+    assert result["settings"]["repeat"] == 1
     assert result["settings"]["engines"] == ENGINES
     assert len(result["settings"]["loads"]) == QUICK_LOAD_COUNT
 
@@ -146,6 +168,15 @@ def test_one_complete_run_per_engine_and_load(result: dict[str, Any]) -> None:
         has_keys(run["load"], LOAD, f"{where} load")
         has_keys(run["server"], SERVER, f"{where} server")
         assert isinstance(run["sustainable"], bool)
+        assert run["repetition"] == 1
+
+
+def test_one_cell_per_run_without_repeat(result: dict[str, Any]) -> None:
+    assert len(result["cells"]) == len(result["runs"])
+    for cell, run in zip(result["cells"], result["runs"], strict=True):
+        has_keys(cell, CELL, f"{cell['engine']} @ {cell['load']['target']} cell")
+        assert cell["repetitions"] == 1
+        assert cell["metrics"]["latency_ms"]["p95"] == run["metrics"]["latency_ms"]["p95"]
 
 
 def test_every_run_has_every_metric(result: dict[str, Any]) -> None:
@@ -204,18 +235,26 @@ def test_prints_the_tables(bench: Bench, result: dict[str, Any]) -> None:
         assert "| py / js |" in bench.stdout
 
 
-def test_plot_has_a_line_per_engine_per_panel(bench: Bench, result: dict[str, Any]) -> None:
+def test_draws_the_plot_beside_the_result(bench: Bench, result: dict[str, Any]) -> None:
     plot = bench.directory / result["plot"]
-    assert plot.suffix == ".svg"
-    assert (bench.directory / LATEST_PLOT).read_bytes() == plot.read_bytes()
-    root = ElementTree.parse(plot).getroot()
-    assert root.tag == f"{SVG}svg"
-    panels = {
-        group.get("data-panel"): group
-        for group in root.iter(f"{SVG}g")
-        if group.get("data-panel") is not None
-    }
-    assert set(panels) == PANELS
-    for name, group in panels.items():
-        lines = [line.get("data-engine", "") for line in group.iter(f"{SVG}polyline")]
-        assert sorted(lines) == sorted(VARIANTS), f"panel {name}: {lines}"
+    assert plot.suffix == ".png"
+    assert plot.read_bytes().startswith(PNG_SIGNATURE)
+    assert f"Wrote {bench.directory}" in bench.stdout
+
+
+def test_repeat_keeps_every_repetition_and_reports_the_medians(repeated: Bench) -> None:
+    data = completed(repeated)
+    assert data["settings"]["repeat"] == REPEAT
+    assert sorted(run["repetition"] for run in data["runs"]) == list(range(1, REPEAT + 1))
+    for run in data["runs"]:
+        assert run["error"] is None, run["error"]
+        has_keys(run, RUN, f"repetition {run['repetition']}")
+    (cell,) = data["cells"]
+    has_keys(cell, CELL, "cell")
+    assert cell["repetitions"] == REPEAT
+    p95s = [run["metrics"]["latency_ms"]["p95"] for run in data["runs"]]
+    assert cell["spread"]["metrics"]["latency_ms"]["p95"] == [min(p95s), max(p95s)]
+    assert cell["metrics"]["latency_ms"]["p95"] == sum(p95s) / REPEAT  # the median of two
+    assert data["summary"]["engines"][REPEAT_ENGINE]["measured_loads"] == [REPEAT_LOAD]
+    assert f"the median of {REPEAT} repetitions per row, its min{EN_DASH}max" in repeated.stdout
+    assert (repeated.directory / data["plot"]).read_bytes().startswith(PNG_SIGNATURE)
