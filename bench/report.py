@@ -46,8 +46,9 @@ def figure(result: Mapping[str, Any], digits: int | None, *path: str) -> str:
     text = formatted(value, digits)
     bounds = dig(result, "spread", *path)
     if repetitions(result) > 1 and isinstance(bounds, list):
-        low, high = bounds
-        text += f" ({formatted(low, digits)}{EN_DASH}{formatted(high, digits)})"
+        low, high = (formatted(bound, digits) for bound in bounds)
+        if low != high:  # "0 (0-0)" says nothing that "0" does not
+            text += f" ({low}{EN_DASH}{high})"
     return text
 
 
@@ -72,7 +73,7 @@ def long_tasks(result: Mapping[str, Any]) -> str:
     if dig(result, "long_tasks", "count") is None:
         return MISSING
     total = float(dig(result, "long_tasks", "total_ms") or 0)
-    return f"{figure(result, None, 'long_tasks', 'count')} ({total:.0f} ms)"
+    return f"{figure(result, None, 'long_tasks', 'count')}, {total:.0f} ms"
 
 
 def render_cost(result: Mapping[str, Any]) -> str:
@@ -181,7 +182,10 @@ def spread_note(rows: Sequence[Mapping[str, Any]], what: str) -> str:
     most = max((repetitions(row) for row in rows), default=1)
     if most == 1:
         return f"One {what} per row."
-    return f"Each figure is the median of {most} {what}s per row, its {SPREAD_NAME} in brackets."
+    return (
+        f"Each figure is the median of {most} {what}s per row, its {SPREAD_NAME} in brackets "
+        f"where they differ."
+    )
 
 
 def heading(data: Mapping[str, Any]) -> str:

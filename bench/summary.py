@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bench.high_rate import high_rate_summary
-from bench.modes import run_variant
+from bench.modes import UNBATCHED, run_variant
 from bench.targets import (
     JS,
     NEAREST_LOAD,
@@ -141,6 +141,8 @@ def summarize(engines: Sequence[str], runs: Sequence[Run]) -> dict[str, Any]:
         "engines": per_engine,
         "ratios": f"{PYTHON}/{JS}",
         "comparisons": comparisons(runs, per_engine) if compared else [],
-        "comparisons_note": None if compared else f"needs both {PYTHON} and {JS} measured",
+        "comparisons_note": None
+        if compared
+        else f"needs both {PYTHON} and {JS} measured unbatched (--modes {UNBATCHED})",
         "high_rate": high_rate_summary(engines, runs),
     }

@@ -35,6 +35,9 @@ X_LABEL = "load, msgs/s (log scale)"
 LINE_WIDTH = 2.0
 MARKER_SIZE = 7
 CAP_SIZE = 4
+X_PAD_DECADES = 0.12  # beyond the extreme loads, in log10 units
+SINGLE_LOAD_PAD_DECADES = 0.3
+DODGE_DECADES = 0.008  # between variants' points at one load, so their error bars stay apart
 UNKNOWN = "?"
 FAILED_MARKER = "x"
 FAILED_COLOUR = "#444444"
@@ -170,10 +173,15 @@ def series(cells: Sequence[Cell], variant: str, path: Sequence[str]) -> Series:
     return drawn
 
 
-def draw_series(axes: Axes, drawn: Series, variant: str) -> None:
+def draw_series(axes: Axes, drawn: Series, variant: str, shift: float) -> None:
+    """The variant's line, its points `shift` times their load to the side of the others'."""
     style = line_style(variant)
     axes.errorbar(
-        drawn.loads, drawn.medians, yerr=[drawn.below, drawn.above], capsize=CAP_SIZE, **style
+        [load * shift for load in drawn.loads],
+        drawn.medians,
+        yerr=[drawn.below, drawn.above],
+        capsize=CAP_SIZE,
+        **style,
     )
     if drawn.failed:
         axes.plot(
@@ -192,12 +200,24 @@ def load_label(value: float, _position: object) -> str:
     return f"{value:,.0f}"
 
 
+def load_axis(axes: Axes, loads: Sequence[int]) -> None:
+    """A tick at each measured load, and room on either side for the points' error bars."""
+    if not loads:
+        return
+    pad = 10 ** (X_PAD_DECADES if len(loads) > 1 else SINGLE_LOAD_PAD_DECADES)
+    axes.set_xlim(loads[0] / pad, loads[-1] * pad)
+    axes.xaxis.set_major_locator(FixedLocator(loads))
+    axes.xaxis.set_major_formatter(FuncFormatter(load_label))
+    axes.xaxis.set_minor_locator(NullLocator())
+
+
 def draw_panel(axes: Axes, panel: Panel, cells: Sequence[Cell], variants: Sequence[str]) -> None:
     highest = max((guide.value for guide in panel.guides), default=0.0)
-    for variant in variants:
+    middle = (len(variants) - 1) / 2
+    for index, variant in enumerate(variants):
         drawn = series(cells, variant, panel.path)
         highest = max([highest, *(m + a for m, a in zip(drawn.medians, drawn.above, strict=True))])
-        draw_series(axes, drawn, variant)
+        draw_series(axes, drawn, variant, 10 ** ((index - middle) * DODGE_DECADES))
     for guide in panel.guides:
         axes.axhline(
             guide.value,
@@ -206,11 +226,8 @@ def draw_panel(axes: Axes, panel: Panel, cells: Sequence[Cell], variants: Sequen
             linewidth=GUIDE_WIDTH,
             label=guide.label,
         )
-    loads = sorted({load_of(cell) for cell in cells})
     axes.set_xscale("log")
-    axes.xaxis.set_major_locator(FixedLocator(loads))
-    axes.xaxis.set_major_formatter(FuncFormatter(load_label))
-    axes.xaxis.set_minor_locator(NullLocator())
+    load_axis(axes, sorted({load_of(cell) for cell in cells}))
     axes.set_ylim(0.0, highest * HEADROOM)
     axes.set_title(panel.title, fontsize=12)
     axes.set_xlabel(X_LABEL)

@@ -128,11 +128,12 @@ def test_the_table_shows_each_median_with_its_spread() -> None:
     runs = three("py", 1000, (50.0, 59.0, 60.0))
     text = markdown({"machine": {}, "settings": {}, "runs": runs, "cells": cells(runs)})
     assert (
-        f"Each figure is the median of 3 repetitions per row, its min{EN_DASH}max in brackets."
-        in text
+        f"Each figure is the median of 3 repetitions per row, its min{EN_DASH}max in brackets "
+        "where they differ." in text
     )
     assert f"| 16.0 (15.0{EN_DASH}17.0) |" in text  # latency p95
     assert f"| 59.0 (50.0{EN_DASH}60.0) |" in text  # FPS mean
+    assert "| 1000 | 0 |" in text  # measured msgs/s then gaps: the same in every repetition
 
 
 def test_a_single_repetition_shows_no_spread() -> None:
