@@ -28,6 +28,7 @@ STDERR_TAIL_CHARS = 4000
 pytestmark = pytest.mark.e2e
 
 SAMPLE = {"t_s", "server_rss_mb", "js_heap_mb", "received"}
+SOAK_MACHINE = {"cpu", "cores", "chromium", "date", "code", "load_average_at_start"}
 GROWTH = {"samples_after_warmup", "server_rss_pct", "js_heap_pct", "limit_pct", "under_limit"}
 LOAD_TOP = {
     "schema",
@@ -105,6 +106,7 @@ def test_soak_minute_has_no_unbounded_growth(tmp_path: Path) -> None:
         f"bench.soak exited {done.returncode}:\n" + (done.stdout + done.stderr)[-STDERR_TAIL_CHARS:]
     )
     data = only_json(tmp_path)
+    has_keys(data["machine"], SOAK_MACHINE, "machine")
     for sample in data["samples"]:
         has_keys(sample, SAMPLE, "sample")
     has_keys(data["growth"], GROWTH, "growth")
