@@ -113,6 +113,7 @@ ACTIVE = """() => {
 }"""
 CONTROLS_IN_TAB_ORDER = ["frequency", "window", "engine", "batch", "A", "pause", "reset"]
 TRADES_REGION = "Trades, newest first (scrolls)"
+REFLOW_WIDTH = 320
 
 
 def origin(target: Page | Frame) -> str:
@@ -185,6 +186,16 @@ def test_every_state_of_the_dashboard_keeps_its_text_readable(
         if found := violations(scriptless_page, CONTRAST_ONLY):
             problems.append(report(f"state {state}, prices {direction}", found))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", ["/?engine=py", "/compare"])
+def test_a_320_pixel_wide_screen_needs_no_sideways_scrolling(
+    scriptless_page: Page, server: RunningServer, path: str
+) -> None:
+    # WCAG 1.4.10 Reflow: 320 CSS pixels is 1280 at 400% zoom. Wide tables scroll in their box.
+    scriptless_page.set_viewport_size({"width": REFLOW_WIDTH, "height": 640})
+    scriptless_page.goto(server.url + path)
+    assert scriptless_page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH
 
 
 @pytest.mark.parametrize("engine", ENGINES)
