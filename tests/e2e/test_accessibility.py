@@ -101,6 +101,7 @@ WATCH_LIVE_REGIONS = """() => {
   });
 }"""
 WATCH_S = 4
+HIGH_RATE = 1000  # msgs/s
 FAST_ENGINES = ("js", "mpy")  # the keyboard and live-region tests: engines that start quickly
 FOCUS_RING = """(element) => {
   const style = getComputedStyle(element);
@@ -268,7 +269,10 @@ def test_no_live_region_speaks_per_message_at_1000_messages_a_second(
     page: Page, fast_server: RunningServer, engine: str
 ) -> None:
     go_live(page, f"{fast_server.url}/?engine={engine}")
-    page.wait_for_function("() => window.tickscope.metrics().rate > 1000")
+    # fast_server sends ~1400 msgs/s; a busy machine may deliver somewhat fewer.
+    page.wait_for_function(
+        f"() => window.tickscope.metrics().rate >= {HIGH_RATE}", timeout=LIVE_TIMEOUT_MS
+    )
     page.evaluate(WATCH_LIVE_REGIONS)
     page.wait_for_timeout(WATCH_S * 1000)  # a span of the stream to listen to, not a wait
     announcements: dict[str, int] = page.evaluate("window.__announcements")
