@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
     from .measure import Measurements
 
-PANEL_REFRESH_MS = 250.0  # the performance panel is read by people: 4 updates a second
 # Worker mode: the main thread's frame interval is followed as it goes (a busy page paints
 # less often than 60 Hz), and the worker renders this long before the next frame is due (its
 # render and the post to the main thread take 1-2 ms at 1000 msgs/s).
@@ -534,68 +533,6 @@ def bind_status(store: Store, document: Any, engine_label: str) -> Effect:
         loading.textContent = LOADING_TEXTS.get(state, "")
 
     return Effect(render)
-
-
-PERFORMANCE_FIELDS = (
-    "rate",
-    "received",
-    "gaps",
-    "latency-mean",
-    "latency-p50",
-    "latency-p95",
-    "wire-p50",
-    "wire-p95",
-    "handler-p50",
-    "handler-p95",
-    "fps-last",
-    "fps-mean",
-    "fps-min",
-    "ready",
-)
-
-
-def performance_texts(report: dict[str, Any]) -> list[str]:
-    """The performance panel's texts, in PERFORMANCE_FIELDS order, from a metrics report."""
-    latency = report["latency_ms"]
-    wire = report["wire_ms"]
-    handler = report["handler_us"]
-    fps = report["fps"]
-    return [
-        views.format_stat(report["rate"], 0),
-        views.format_volume(report["received"]),
-        views.format_volume(report["gaps"]),
-        views.format_stat(latency["mean"], 2),
-        views.format_stat(latency["p50"], 2),
-        views.format_stat(latency["p95"], 2),
-        views.format_stat(wire["p50"], 2),
-        views.format_stat(wire["p95"], 2),
-        views.format_stat(handler["p50"], 0),
-        views.format_stat(handler["p95"], 0),
-        views.format_stat(fps["last"], 1),
-        views.format_stat(fps["mean"], 1),
-        views.format_stat(fps["min"], 1),
-        views.format_stat(report["ready_ms"], 0),
-    ]
-
-
-class PerformancePanel:
-    def __init__(self, writes: Writes, report: Callable[[], dict[str, Any]]) -> None:
-        panel = marked("data-panel", "performance")
-        self.texts = [text(writes, field_of(panel, name)) for name in PERFORMANCE_FIELDS]
-        self.seq = text(writes, marked("data-field", "seq"))
-        self.report = report
-        self._next_ms = 0.0
-
-    def refresh(self, now_ms: float, seq: int) -> dict[str, Any] | None:
-        """Show a fresh report when the last one is old enough; returns it (or None)."""
-        if now_ms < self._next_ms:
-            return None
-        self._next_ms = now_ms + PANEL_REFRESH_MS
-        self.seq.show(str(seq))
-        report = self.report()
-        for node, value in zip(self.texts, performance_texts(report)):
-            node.show(value)
-        return report
 
 
 class Toasts:

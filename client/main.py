@@ -13,7 +13,6 @@ from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
 from .dom import (
     Frames,
-    PerformancePanel,
     Toasts,
     WorkerFrames,
     bind_errors,
@@ -21,7 +20,7 @@ from .dom import (
     hydrate,
 )
 from .measure import Measurements
-from .panel_charts import PanelCharts
+from .panel import PerformancePanel
 from .protocol import (
     AUTO,
     BACKLOG_MS,
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
 
 SNAPSHOT_ELEMENT = "tickscope-snapshot"
 BACKLOG_REPORT_MS = 1000.0  # how often the page checks (and, on auto, reports) its backlog
+REPORT_POST_MS = 250.0  # worker mode: how often the main thread gets a fresh metrics() report
 # What applying a message of a known type with missing or mistyped fields raises: it is
 # counted as unknown, with nothing to show.
 MALFORMED = (KeyError, TypeError, ValueError, IndexError)
@@ -85,8 +85,9 @@ class App:
         self.views.append(bind_status(self.store, document, label))
         self.toasts = Toasts(document)
         self.views.append(bind_errors(self.store, self.toasts))
-        self.panel = PerformancePanel(self.frames.writes, self.report)
-        self.charts = PanelCharts(self.frames.writes, self.measurements)
+        self.panel = PerformancePanel(
+            self.frames.writes, self.measurements, lambda: (self.store.received, self.store.gaps)
+        )
         self.frames.writes.bind()
         self.frames.watch()
         self.frames.after_frame.append(self._after_frame)
@@ -102,6 +103,7 @@ class App:
         self.behind_banner = document.querySelector('[data-bind="behind"]')
         self.behind_text = document.querySelector('[data-field="behind-text"]')
         self._next_backlog_ms = 0.0
+        self._next_post_ms = 0.0
         self._api = {
             "metrics": runtime.proxy(self.metrics_text),
             "reset": runtime.proxy(self.reset),
@@ -110,7 +112,7 @@ class App:
         window.addEventListener("pagehide", self._api["pagehide"])
         if runtime.IN_WORKER:
             # The main thread cannot wait for a worker: it keeps the report the worker posts
-            # with each refresh of the performance panel (and at once on going live or a reset).
+            # every REPORT_POST_MS (and at once on going live or a reset).
             self._post_report()
             runtime.bridge().expose(self.engine, None, self._api["reset"])
         else:
@@ -201,13 +203,17 @@ class App:
             self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
 
     def _after_frame(self, now_ms: float) -> None:
-        started = runtime.stopwatch_us()
-        report = self.panel.refresh(now_ms, self.store.last_seq)
-        self.charts.tick()
-        self.frames.writes.flush()  # the panel's writes, sent within its measured cost
-        self.measurements.panel.add(runtime.since_us(started))
-        if report is not None:
-            self._post_report(report)
+        if self.panel.due():
+            started = runtime.stopwatch_us()
+            self.panel.refresh(self.store.last_seq)
+            self.frames.writes.flush()  # the panel's writes, sent within its measured cost
+            self.measurements.panel.add(runtime.since_us(started))
+        else:
+            # Its one comparison, not timed: reading the clock would cost more.
+            self.measurements.panel.add(0.0)
+        if runtime.IN_WORKER and now_ms >= self._next_post_ms:
+            self._next_post_ms = now_ms + REPORT_POST_MS
+            self._post_report()
         self.toasts.expire(now_ms)
         if now_ms >= self._next_backlog_ms:
             self._next_backlog_ms = now_ms + BACKLOG_REPORT_MS
@@ -215,10 +221,10 @@ class App:
         if self.store.state.peek() == LIVE and now_ms - self.last_message_ms > STALE_AFTER_MS:
             self.store.state.set(STALE)
 
-    def _post_report(self, report: dict[str, Any] | None = None) -> None:
-        """Worker mode: hand the main thread `report`, or a fresh one (it keeps the latest)."""
+    def _post_report(self) -> None:
+        """Worker mode: hand the main thread a fresh report (it keeps the latest)."""
         if runtime.IN_WORKER:
-            runtime.local().report(json.dumps(self.report() if report is None else report))
+            runtime.local().report(json.dumps(self.report()))
 
     def _check_backlog(self) -> None:
         """Report the backlog to auto; warn on the page while the client falls behind."""
@@ -248,7 +254,7 @@ class App:
     def reset(self) -> None:
         self.store.reset_counts()
         self.measurements.reset(runtime.now_ms())
-        self.charts.clear()
+        self.panel.clear()
         self._post_report()
 
     def dispose(self) -> None:

@@ -20,8 +20,7 @@ const MINUS = "\u2212";
 const LATENCY_SAMPLES = 5000;
 const FPS_SAMPLES = 60;
 const RENDER_SAMPLES = 3600;
-const PANEL_SAMPLES = 3600; // µs of performance-panel work per frame: a minute of frames
-const PANEL_REFRESH_MS = 250;
+const PANEL_SAMPLES = 600; // µs of performance-panel work per frame: ten seconds of frames at 60 Hz
 const TOAST_MS = 6000;
 const THROTTLE_MS = 100;
 const USER_HOLD_MS = 1000;
@@ -211,8 +210,9 @@ class Sparkline {
 // ---------------------------------------------------------------- charts (as client/charts.py)
 
 const SECONDS_SHOWN = FPS_SAMPLES; // one point per second: the last minute
-const CHART_WIDTH = 120;
-const CHART_HEIGHT = 32;
+const SLOT_WIDTH = 10; // between two seconds' points; whole-number coordinates, as client/charts.py
+const CHART_WIDTH = SLOT_WIDTH * (SECONDS_SHOWN - 1);
+const CHART_HEIGHT = 100;
 const SMALLEST_TOP = 1;
 // Bins of receipt-to-paint latency, ms, the same as every engine's: bin i holds
 // edges[i] <= latency < edges[i + 1]; the first also holds anything below, the last anything above.
@@ -247,28 +247,33 @@ function histogram(ordered) {
   return counts;
 }
 
-// [p95, mean] of one second's latencies; null for a second that painted no message.
-function secondLatency(values) {
-  if (!values.length) return null;
-  const sorted = Float64Array.from(values).sort();
-  let sum = 0;
-  for (const value of sorted) sum += value;
-  return [sorted[Math.floor((sorted.length - 1) * 0.95)], sum / sorted.length];
-}
-
-// SVG polyline points of the newest SECONDS_SHOWN values, the newest at the right edge; a null
-// value (a second without one) leaves its slot out.
+// SVG polyline points of the newest SECONDS_SHOWN values, the newest at the right edge, y
+// rounded to whole units; a null value (a second without one) leaves its slot out.
 function linePoints(values, top) {
   const shown = values.slice(-SECONDS_SHOWN);
-  const step = CHART_WIDTH / (SECONDS_SHOWN - 1);
   const offset = SECONDS_SHOWN - shown.length;
+  const scale = CHART_HEIGHT / top;
   const points = [];
   shown.forEach((value, index) => {
     if (value === null) return;
-    const y = CHART_HEIGHT - (Math.min(value, top) / top) * CHART_HEIGHT;
-    points.push(`${((offset + index) * step).toFixed(1)},${y.toFixed(1)}`);
+    points.push(`${(offset + index) * SLOT_WIDTH},${Math.trunc(CHART_HEIGHT + 0.5 - Math.min(value, top) * scale)}`);
   });
   return points.join(" ");
+}
+
+// p50 and p95 of `values` by the reference's rule, and their mean if `withMean` (as
+// client/panel.py, which spares MicroPython the sums it does not show).
+function figuresOf(values, withMean) {
+  if (!values.length) return { mean: null, p50: null, p95: null };
+  const sorted = Float64Array.from(values).sort();
+  let mean = null;
+  if (withMean) {
+    mean = 0;
+    for (const value of sorted) mean += value;
+    mean /= sorted.length;
+  }
+  const at = (q) => sorted[Math.floor((sorted.length - 1) * q)];
+  return { mean, p50: at(0.5), p95: at(0.95) };
 }
 
 // Series of one value per second, the last SECONDS_SHOWN of each, on one scale.
@@ -443,15 +448,21 @@ class Measurements {
     this.unpainted.length = 0;
   }
 
+  // FPS of the last second, and mean and min over the last minute.
+  fpsSummary() {
+    const fps = this.fps.ordered();
+    if (!fps.length) return { last: null, mean: null, min: null };
+    let sum = 0;
+    for (const value of fps) sum += value;
+    return { last: fps[fps.length - 1], mean: sum / fps.length, min: Math.min(...fps) };
+  }
+
   report(state, received, gaps) {
     const wire = summarize(this.wire.values);
     const handler = summarize(this.handler.values);
     const render = summarize(this.render.values);
     const panel = summarize(this.panel.values);
     const latency = Float64Array.from(this.latency.values).sort();
-    const fps = this.fps.ordered();
-    let fpsSum = 0;
-    for (const value of fps) fpsSum += value;
     return {
       engine: "js",
       state,
@@ -462,7 +473,7 @@ class Measurements {
       wire_ms: { p50: wire.p50, p95: wire.p95 },
       handler_us: { p50: handler.p50, p95: handler.p95 },
       render_ms: { p50: render.p50, p95: render.p95 },
-      fps: fps.length ? { last: fps[fps.length - 1], mean: fpsSum / fps.length, min: Math.min(...fps) } : { last: null, mean: null, min: null },
+      fps: this.fpsSummary(),
       ready_ms: this.readyMs,
       batch: this.batch,
       behind: this.behind,
@@ -834,30 +845,70 @@ class BoundChart {
   }
 }
 
-class PanelCharts {
-  constructor(root, measurements) {
-    this.measurements = measurements;
-    this.latency = new BoundChart(bound(root, "data-chart", "latency"), ["p95", "mean"], 1);
-    this.fps = new BoundChart(bound(root, "data-chart", "fps"), ["fps"], 0);
-    this.secondsSeen = 0;
-    this.latenciesSeen = 0;
+// The values a measurement window gained since the last look.
+class Fresh {
+  constructor(samples) {
+    this.samples = samples;
+    this.seen = 0;
   }
 
-  tick() {
-    const { fps: seconds, latency } = this.measurements;
-    if (seconds.total === this.secondsSeen) return;
-    this.secondsSeen = seconds.total;
-    const fresh = latency.newest(latency.total - this.latenciesSeen);
-    this.latenciesSeen = latency.total;
-    this.latency.add(secondLatency(fresh) ?? [null, null]);
-    this.fps.add([seconds.newest(1)[0]]);
+  take() {
+    const fresh = this.samples.newest(this.samples.total - this.seen);
+    this.seen = this.samples.total;
+    return fresh;
+  }
+}
+
+// The performance panel (as client/panel.py): redrawn once a second, when the frame rate
+// closes a second, from that second's measurements alone (its latency, wire and handler
+// figures are the last second's; FPS mean and min span the last minute), and each chart gains
+// that second's point.
+class PerformancePanel {
+  constructor(root, measurements) {
+    const panel = bound(root, "data-panel", "performance");
+    this.texts = PERFORMANCE_FIELDS.map((name) => new Text(field(panel, name)));
+    this.seq = new Text(field(root, "seq"));
+    this.latencyChart = new BoundChart(bound(root, "data-chart", "latency"), ["p95", "mean"], 1);
+    this.fpsChart = new BoundChart(bound(root, "data-chart", "fps"), ["fps"], 0);
+    this.measurements = measurements;
+    this.secondsSeen = 0;
+    this.latency = new Fresh(measurements.latency);
+    this.wire = new Fresh(measurements.wire);
+    this.handler = new Fresh(measurements.handler);
+  }
+
+  // Whether a second has closed since the last refresh (the panel's only work in other frames).
+  due() {
+    return this.measurements.fps.total !== this.secondsSeen;
+  }
+
+  refresh(seq, received, gaps) {
+    const measurements = this.measurements;
+    this.secondsSeen = measurements.fps.total;
+    const latency = figuresOf(this.latency.take(), true);
+    const fps = measurements.fpsSummary();
+    const report = {
+      rate: measurements.rate.last,
+      received,
+      gaps,
+      latency_ms: latency,
+      wire_ms: figuresOf(this.wire.take(), false),
+      handler_us: figuresOf(this.handler.take(), false),
+      fps,
+      ready_ms: measurements.readyMs,
+    };
+    this.seq.show(String(seq));
+    const texts = performanceTexts(report);
+    for (let i = 0; i < texts.length; i++) this.texts[i].show(texts[i]);
+    this.latencyChart.add([latency.p95, latency.mean]);
+    this.fpsChart.add([fps.last]);
   }
 
   clear() {
     this.secondsSeen = 0;
-    this.latenciesSeen = 0;
-    this.latency.clear();
-    this.fps.clear();
+    for (const fresh of [this.latency, this.wire, this.handler]) fresh.seen = 0;
+    this.latencyChart.clear();
+    this.fpsChart.clear();
   }
 }
 
@@ -885,11 +936,7 @@ class Engine {
     this.offScreen = this.watchRegions(
       [...this.cards.values(), ...this.ladders.values(), this.tape, this.systemView].map((view) => view.element),
     );
-    const performancePanel = bound(document, "data-panel", "performance");
-    this.performanceTexts = PERFORMANCE_FIELDS.map((name) => new Text(field(performancePanel, name)));
-    this.charts = new PanelCharts(document, this.measurements);
-    this.seqText = new Text(field(document, "seq"));
-    this.nextPanelMs = 0;
+    this.panel = new PerformancePanel(document, this.measurements);
     this.lastMessageMs = performance.now();
     this.warned = false;
     this.toasts = bound(document, "data-list", "toasts");
@@ -1055,10 +1102,13 @@ class Engine {
       if (worked) this.measurements.render.add(performance.now() - started);
     }
     this.measurements.frame(now);
-    const panelStarted = performance.now();
-    this.refreshPanel(now);
-    this.charts.tick();
-    this.measurements.panel.add((performance.now() - panelStarted) * 1000);
+    if (this.panel.due()) {
+      const panelStarted = performance.now();
+      this.panel.refresh(store.lastSeq, store.received, store.gaps);
+      this.measurements.panel.add((performance.now() - panelStarted) * 1000);
+    } else {
+      this.measurements.panel.add(0); // its one comparison, as client/main.py
+    }
     this.expireToasts(now);
     if (now >= this.nextBacklogMs) {
       this.nextBacklogMs = now + BACKLOG_REPORT_MS;
@@ -1127,14 +1177,6 @@ class Engine {
     if (this.behindBanner.hidden === behind) this.behindBanner.hidden = !behind;
   }
 
-  refreshPanel(now) {
-    if (now < this.nextPanelMs) return;
-    this.nextPanelMs = now + PANEL_REFRESH_MS;
-    this.seqText.show(String(this.store.lastSeq));
-    const texts = performanceTexts(this.measurements.report(this.store.state, this.store.received, this.store.gaps));
-    for (let i = 0; i < texts.length; i++) this.performanceTexts[i].show(texts[i]);
-  }
-
   toast(title, text) {
     const toast = document.createElement("div");
     toast.className = "toast toast-warn";
@@ -1155,7 +1197,7 @@ class Engine {
   reset() {
     this.store.resetCounts();
     this.measurements.reset(performance.now());
-    this.charts.clear();
+    this.panel.clear();
   }
 
   // -- controls --------------------------------------------------------------------------------

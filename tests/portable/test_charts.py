@@ -5,13 +5,14 @@ from client.charts import (
     CHART_WIDTH,
     LATENCY_EDGES_MS,
     SECONDS_SHOWN,
+    SLOT_WIDTH,
     SMALLEST_TOP,
     SecondsChart,
     chart_top,
     count_below,
+    figures_of,
     histogram,
     line_points,
-    second_latency,
 )
 from client.measure import Measurements
 from client.stats import Samples
@@ -62,12 +63,11 @@ def test_the_edges_rise():
     assert len(set(edges)) == len(edges)
 
 
-def test_second_latency_is_the_reference_p95_and_the_mean():
-    values = [float(v) for v in range(1, 101)]  # 1..100
-    p95, mean = second_latency(list(reversed(values)))  # type: ignore[misc]
-    assert p95 == 95.0  # sorted[int(99 * 0.95)] = sorted[94]
-    assert mean == 50.5
-    assert second_latency([]) is None
+def test_a_seconds_figures_are_the_reference_percentiles_and_the_mean_if_asked():
+    values = [float(v) for v in range(100, 0, -1)]  # 100..1
+    assert figures_of(values, True) == {"mean": 50.5, "p50": 50.0, "p95": 95.0}
+    assert figures_of(values, False)["mean"] is None
+    assert figures_of([], True) == {"mean": None, "p50": None, "p95": None}
 
 
 def test_chart_top_is_the_largest_value_and_never_below_the_smallest_scale():
@@ -79,14 +79,21 @@ def test_chart_top_is_the_largest_value_and_never_below_the_smallest_scale():
 
 def test_line_points_put_the_newest_at_the_right_edge_one_slot_a_second():
     points = parsed(line_points([10.0, 20.0, 5.0], 20.0))
-    step = CHART_WIDTH / (SECONDS_SHOWN - 1)
     assert [x for x, _ in points] == [
-        round((SECONDS_SHOWN - 3) * step, 1),
-        round((SECONDS_SHOWN - 2) * step, 1),
+        (SECONDS_SHOWN - 3) * SLOT_WIDTH,
+        (SECONDS_SHOWN - 2) * SLOT_WIDTH,
         CHART_WIDTH,
     ]
     # y grows downwards: the top of the scale at 0, zero at the bottom.
-    assert [y for _, y in points] == [CHART_HEIGHT / 2, 0.0, CHART_HEIGHT * 3 / 4]
+    assert [y for _, y in points] == [CHART_HEIGHT / 2, 0, CHART_HEIGHT * 3 / 4]
+
+
+def test_line_points_round_y_to_whole_units():
+    # 1/3 of the height is 33.33 units from the top, 2/3 is 66.67: 67 and 33 from the bottom.
+    assert line_points([1.0, 2.0], 3.0).split() == [
+        "%d,%d" % (CHART_WIDTH - SLOT_WIDTH, round(CHART_HEIGHT * 2 / 3)),
+        "%d,%d" % (CHART_WIDTH, round(CHART_HEIGHT / 3)),
+    ]
 
 
 def test_line_points_keep_the_last_minute_and_skip_empty_seconds():
@@ -114,7 +121,7 @@ def test_a_seconds_chart_draws_its_series_on_one_scale_and_names_the_newest():
     assert newest == 12.0
     assert top == 16.0
     assert len(parsed(lines[0])) == 2
-    assert parsed(lines[1])[-1] == (CHART_WIDTH, CHART_HEIGHT - 6.0 / 16.0 * CHART_HEIGHT)
+    assert parsed(lines[1])[-1] == (CHART_WIDTH, 63)  # 100 - 6 / 16 * 100 = 62.5: halves go up
     for _ in range(SECONDS_SHOWN):
         chart.add((1.0, 1.0))
     lines, newest, top = chart.drawn()
