@@ -81,10 +81,13 @@ function render() {
 
 const SHOWN_SHARE = 0.95;
 const SMALLEST_AXIS_MS = 20; // a little past one 60 Hz frame
-const X_TICKS = 4; // intervals between the x axis's labels
+const MOST_TICKS = 6; // labels on the x axis, at most; steps of 1, 2 or 5 times a power of ten
+const TICK_STEPS = [1, 2, 5, 10];
+const TICK_DROP = 16; // the labels' baseline below the plot
+const SVG = "http://www.w3.org/2000/svg";
 const chart = document.querySelector('[data-chart="distribution"]');
 const [plotLeft, plotTop, plotRight, plotBottom] = chart.dataset.plot.split(" ").map(Number);
-const ticks = [...chart.querySelectorAll('[data-axis="x"] [data-tick]')];
+const xAxis = chart.querySelector('[data-axis="x"]');
 for (const pane of panes) pane.line = chart.querySelector(`[data-pane="${pane.key}"]`);
 
 // [edge, share of messages below it] at each bin edge; null without any measured latency.
@@ -100,13 +103,31 @@ function cumulative(histogram) {
   return shares;
 }
 
-function axisEnd(distributions) {
+// [the axis's end, its label step]: past every distribution's SHOWN_SHARE, in round steps.
+function xAxisOf(distributions) {
   let end = SMALLEST_AXIS_MS;
   for (const shares of distributions) {
     const reached = shares.find(([, share]) => share >= SHOWN_SHARE);
     end = Math.max(end, reached ? reached[0] : shares[shares.length - 1][0]);
   }
-  return end;
+  const rough = end / (MOST_TICKS - 1);
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = magnitude * TICK_STEPS.find((multiple) => multiple * magnitude >= rough);
+  return [Math.ceil(end / step) * step, step];
+}
+
+function drawTicks(endMs, step) {
+  const labels = [];
+  for (let ms = 0; ms <= endMs; ms += step) {
+    const label = document.createElementNS(SVG, "text");
+    label.setAttribute("class", "chart-tick");
+    label.setAttribute("x", String(plotLeft + ((plotRight - plotLeft) * ms) / endMs));
+    label.setAttribute("y", String(plotBottom + TICK_DROP));
+    label.setAttribute("text-anchor", "middle");
+    label.textContent = String(ms);
+    labels.push(label);
+  }
+  xAxis.replaceChildren(...labels);
 }
 
 // Polyline points of `shares` up to `endMs` (interpolated at the axis's end).
@@ -127,15 +148,18 @@ function cdfPoints(shares, endMs) {
   return points.join(" ");
 }
 
+let shownEndMs = null; // the x axis's end as its labels show it
+
 function drawDistributions() {
   const drawn = panes.map((pane) => (pane.metrics?.latency_hist ? cumulative(pane.metrics.latency_hist) : null));
   const shown = drawn.filter((shares) => shares !== null);
   if (!shown.length) return;
-  const endMs = axisEnd(shown);
+  const [endMs, step] = xAxisOf(shown);
   panes.forEach((pane, i) => pane.line.setAttribute("points", drawn[i] ? cdfPoints(drawn[i], endMs) : ""));
-  ticks.forEach((tick, i) => {
-    tick.textContent = String(Math.round((endMs * i) / X_TICKS));
-  });
+  if (endMs !== shownEndMs) {
+    shownEndMs = endMs;
+    drawTicks(endMs, step);
+  }
 }
 
 addEventListener("message", (event) => {
