@@ -2,17 +2,25 @@
 /compare's latency distributions of two engines on one chart."""
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, Playwright
 
 from client.charts import CHART_HEIGHT, CHART_WIDTH, LATENCY_EDGES_MS
 from tests.conftest import RunningServer
-from tests.e2e.conftest import LIVE_TIMEOUT_MS, go_live
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    LIVE_TIMEOUT_MS,
+    go_live,
+    open_context,
+)
 from tests.e2e.test_compare import BOTH_LIVE
 
 ENGINES = ("py", "mpy", "js")
+WORKER = "py-worker"  # in a browser of its own, as in tests/e2e/test_worker.py
 CHART_TIMEOUT_MS = 15_000
 POINTS_WANTED = 3  # seconds the page has been live, at least
 NUMBER = re.compile(r"[\d,]+(\.\d+)?")
@@ -104,6 +112,32 @@ def test_metrics_report_the_panel_cost_and_the_latency_histogram(
     assert histogram["edges_ms"] == list(LATENCY_EDGES_MS), "the same bins in every engine"
     assert len(histogram["counts"]) == len(LATENCY_EDGES_MS) - 1
     assert sum(histogram["counts"]) == metrics["latency_ms"]["n"]
+
+
+@pytest.fixture(scope="module")
+def worker_browser(playwright_session: Playwright) -> Iterator[Browser]:
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+def test_the_worker_engine_draws_the_charts_and_reports_the_same_schema(
+    worker_browser: Browser, server: RunningServer
+) -> None:
+    context = open_context(worker_browser)
+    page = context.new_page()
+    try:
+        go_live(page, f"{server.url}/?engine={WORKER}")
+        page.wait_for_function(CHARTS_HAVE_POINTS, timeout=CHART_TIMEOUT_MS)
+        charts: dict[str, Any] = page.evaluate(CHARTS)
+        for chart in charts.values():
+            assert NUMBER.fullmatch(chart["now"]), chart
+        metrics = page.evaluate("window.tickscope.metrics()")
+    finally:
+        context.close()
+    assert set(metrics["panel_us"]) == {"mean", "p95"}
+    assert metrics["latency_hist"]["edges_ms"] == list(LATENCY_EDGES_MS)
+    assert sum(metrics["latency_hist"]["counts"]) == metrics["latency_ms"]["n"]
 
 
 def test_without_javascript_the_charts_frames_are_served(
