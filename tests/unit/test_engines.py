@@ -1,5 +1,7 @@
 """The engine table: each row is everything the server needs to serve one engine."""
 
+from typing import Any
+
 import pytest
 
 from server.engines import (
@@ -8,6 +10,8 @@ from server.engines import (
     DEFAULT_ENGINE,
     ENGINES,
     PYSCRIPT_ENGINES,
+    RUNTIMES,
+    Runtime,
     engine_bundles,
     engine_config,
 )
@@ -42,11 +46,11 @@ def test_every_pyscript_engine_has_a_bundle_and_runtimes_share_theirs(bundles):
 
 
 def test_config_follows_the_row(bundles):
-    worker = engine_config(BY_KEY["py-worker"], bundles["py-worker"], VENDOR_URLS)
+    worker: dict[str, Any] = engine_config(BY_KEY["py-worker"], bundles["py-worker"], VENDOR_URLS)
     assert worker["interpreter"] == "/vendor/pyodide/1/pyodide.mjs"
     assert "worker" in worker["js_modules"]
     assert worker["files"] == {bundles["py"].url: "./*"}
-    micropython = engine_config(BY_KEY["mpy"], bundles["mpy"], VENDOR_URLS)
+    micropython: dict[str, Any] = engine_config(BY_KEY["mpy"], bundles["mpy"], VENDOR_URLS)
     assert "worker" not in micropython["js_modules"]
     assert len(micropython["files"]) == len(bundles["mpy"].sources)  # listed, not the archive
 
@@ -91,5 +95,6 @@ def test_the_javascript_page_runs_its_one_module():
 def test_start_up_names_the_runtime_and_its_progress_steps():
     assert BY_KEY["py-worker"].start_up()["runtime"] == "Pyodide, in a worker"
     assert BY_KEY["mpy"].start_up()["event_prefix"] == "mpy"
-    assert BY_KEY["py"].start_up()["steps"][0] == "Loading Pyodide"
+    assert BY_KEY["py"].start_up()["steps"] == list(RUNTIMES[Runtime.PYODIDE].steps)
+    assert "Loading Pyodide" in RUNTIMES[Runtime.PYODIDE].steps
     assert BY_KEY["js"].start_up() == {}
