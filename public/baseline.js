@@ -261,11 +261,21 @@ function linePoints(values, top) {
   return points.join(" ");
 }
 
-// p50 and p95 of `values` by the reference's rule, and their mean if `withMean` (as
-// client/panel.py, which spares MicroPython the sums it does not show).
+// The most values of one second that the panel sorts for a figure (client/charts.py).
+const SECOND_SAMPLES_SORTED = 200;
+
+// At most `most` of `values`, evenly spread over them (every k-th), in their order.
+function thinned(values, most = SECOND_SAMPLES_SORTED) {
+  if (values.length <= most) return values;
+  const step = Math.ceil(values.length / most);
+  return values.filter((_, index) => index % step === 0);
+}
+
+// p50 and p95 of `values` (thinned to SECOND_SAMPLES_SORTED) by the reference's rule, and
+// their mean if `withMean` (as client/charts.py, which spares MicroPython the sums it does not show).
 function figuresOf(values, withMean) {
   if (!values.length) return { mean: null, p50: null, p95: null };
-  const sorted = Float64Array.from(values).sort();
+  const sorted = Float64Array.from(thinned(values)).sort();
   let mean = null;
   if (withMean) {
     mean = 0;
@@ -1256,8 +1266,8 @@ class Engine {
     windowSelect.addEventListener("change", onWindow);
     pause.addEventListener("click", () => {
       this.store.paused = !this.store.paused;
+      // A toggle keeps its name; "pressed" is the state (see client/controls.py).
       pause.setAttribute("aria-pressed", String(this.store.paused));
-      pause.textContent = this.store.paused ? "Resume" : "Pause";
     });
     bound(document, "data-control", "reset").addEventListener("click", () => this.reset());
     engine.addEventListener("change", () => {

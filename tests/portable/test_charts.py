@@ -4,6 +4,7 @@ from client.charts import (
     CHART_HEIGHT,
     CHART_WIDTH,
     LATENCY_EDGES_MS,
+    SECOND_SAMPLES_SORTED,
     SECONDS_SHOWN,
     SLOT_WIDTH,
     SMALLEST_TOP,
@@ -13,6 +14,7 @@ from client.charts import (
     figures_of,
     histogram,
     line_points,
+    thinned,
 )
 from client.measure import Measurements
 from client.stats import Samples
@@ -68,6 +70,23 @@ def test_a_seconds_figures_are_the_reference_percentiles_and_the_mean_if_asked()
     assert figures_of(values, True) == {"mean": 50.5, "p50": 50.0, "p95": 95.0}
     assert figures_of(values, False)["mean"] is None
     assert figures_of([], True) == {"mean": None, "p50": None, "p95": None}
+
+
+def test_a_busy_second_is_thinned_to_an_even_spread_before_its_figures():
+    values = [float(v) for v in range(1, 10001)]  # a backlog: 10,000 nearly ordered values
+    kept = thinned(values)
+    assert len(kept) <= SECOND_SAMPLES_SORTED
+    assert kept[0] == 1.0
+    assert kept[-1] >= 9950.0
+    assert kept == sorted(kept)  # every k-th, in order
+    figures = figures_of(values, True)
+    p50 = figures["p50"]
+    p95 = figures["p95"]
+    assert p50 is not None
+    assert p95 is not None
+    assert abs(p50 - 5000.0) <= 100.0
+    assert abs(p95 - 9500.0) <= 100.0
+    assert thinned([2.0, 1.0]) == [2.0, 1.0]  # a quiet second is kept whole
 
 
 def test_chart_top_is_the_largest_value_and_never_below_the_smallest_scale():
