@@ -16,6 +16,9 @@ from playwright.sync_api import (
     Playwright,
     sync_playwright,
 )
+from playwright.sync_api import (
+    Error as PlaywrightError,
+)
 
 from tests.conftest import ROOT, RunningServer, start_server
 
@@ -100,6 +103,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 FAILED = pytest.StashKey[bool]()
+ARTIFACT_TIMEOUT_MS = 5_000
 
 
 def open_context(browser: Browser, *, javascript: bool = True) -> BrowserContext:
@@ -138,13 +142,28 @@ def _console(log: PageLog, message: ConsoleMessage) -> None:
         log.errors.append(line)
 
 
-def keep_artifacts(request: pytest.FixtureRequest, page: Page, log: PageLog) -> None:
-    if not request.node.stash.get(FAILED, False):
-        return
-    ARTIFACTS.mkdir(exist_ok=True)
-    name = request.node.name.replace("/", "_")
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    (ARTIFACTS / f"{name}.console.log").write_text("\n".join(log.console + log.errors))
+def close_keeping_artifacts(
+    request: pytest.FixtureRequest, context: BrowserContext, page: Page, log: PageLog
+) -> None:
+    """Close `context`, first keeping a failed test's console and screenshot. A page too stuck
+    to take a screenshot of is closed all the same: left open and live, it kept the shared
+    browser busy and failed every test after it."""
+    try:
+        if request.node.stash.get(FAILED, False):
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = request.node.name.replace("/", "_")
+            lines = log.console + log.errors
+            try:
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{name}.png"),
+                    full_page=True,
+                    timeout=ARTIFACT_TIMEOUT_MS,
+                )
+            except PlaywrightError as error:
+                lines.append(f"[artifacts] no screenshot: {error.message}")
+            (ARTIFACTS / f"{name}.console.log").write_text("\n".join(lines))
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -152,8 +171,7 @@ def page(request: pytest.FixtureRequest, browser: Browser, page_log: PageLog) ->
     context = open_context(browser)
     page = watch(context.new_page(), page_log)
     yield page
-    keep_artifacts(request, page, page_log)
-    context.close()
+    close_keeping_artifacts(request, context, page, page_log)
 
 
 @pytest.fixture
@@ -164,8 +182,7 @@ def static_page(
     context = open_context(browser, javascript=False)
     page = watch(context.new_page(), page_log)
     yield page
-    keep_artifacts(request, page, page_log)
-    context.close()
+    close_keeping_artifacts(request, context, page, page_log)
 
 
 @pytest.fixture

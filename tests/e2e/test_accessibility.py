@@ -17,8 +17,8 @@ from tests.e2e.conftest import (
     IS_LIVE,
     LIVE_TIMEOUT_MS,
     PageLog,
+    close_keeping_artifacts,
     go_live,
-    keep_artifacts,
     open_context,
     watch,
 )
@@ -59,7 +59,6 @@ SHOW_STATE = """({state, direction}) => {
   document.querySelector('[data-bind="behind"]').hidden = false;
   const pause = document.querySelector('[data-control="pause"]');
   pause.setAttribute("aria-pressed", "true");
-  pause.textContent = "Resume";
   const toasts = document.querySelector('[data-list="toasts"]');
   if (!toasts.children.length) {
     const toast = document.createElement("div");
@@ -164,8 +163,7 @@ def scriptless_page(
     context.route("**/*", only_axe)
     page = watch(context.new_page(), page_log)
     yield page
-    keep_artifacts(request, page, page_log)
-    context.close()
+    close_keeping_artifacts(request, context, page, page_log)
 
 
 def test_the_server_rendered_dashboard_meets_wcag_aa(

@@ -19,7 +19,7 @@ from tests.e2e.conftest import (
     LIVE_TIMEOUT_MS,
     WATCH_SOCKETS,
     PageLog,
-    keep_artifacts,
+    close_keeping_artifacts,
     open_context,
     watch,
 )
@@ -65,8 +65,7 @@ def watched_page(
     context.add_init_script(WATCH_SOCKETS)
     page = watch(context.new_page(), page_log)
     yield page
-    keep_artifacts(request, page, page_log)
-    context.close()
+    close_keeping_artifacts(request, context, page, page_log)
 
 
 @pytest.fixture
