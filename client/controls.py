@@ -148,8 +148,9 @@ class Controls:
 
     def _show_paused(self) -> None:
         paused = self.store.paused.get()
+        # A toggle keeps its name; "pressed" is the state (a name that flipped to "Resume" was
+        # read as "Resume, pressed").
         self.pause_button.setAttribute("aria-pressed", "true" if paused else "false")
-        self.pause_button.textContent = "Resume" if paused else "Pause"
 
     def _on_reset(self, _event: Any) -> None:
         self.reset()
