@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,19 @@ def _read_url(process: subprocess.Popen[str], log_path: Path) -> str:
     )
 
 
+def _drain(process: subprocess.Popen[str], log_path: str) -> None:
+    """Copy what the server prints after its URL (uvicorn's access log) into its log file. An
+    undrained pipe filled after some hundreds of requests, and the server then hung on its next
+    write: every page of the tests after that timed out."""
+    assert process.stdout is not None
+    with open(log_path, "a", encoding="utf-8") as log:
+        try:
+            for line in process.stdout:
+                log.write(line)
+        except (ValueError, OSError):  # stop_server closed the pipe first: nothing more to copy
+            return
+
+
 @contextmanager
 def start_server(*args: str, port: int = 0) -> Iterator[RunningServer]:
     """Start `python -m server` with `args`; stop it (SIGINT, then SIGKILL) on exit."""
@@ -74,6 +88,7 @@ def start_server(*args: str, port: int = 0) -> Iterator[RunningServer]:
     )
     try:
         url = _read_url(process, Path(log.name))
+        threading.Thread(target=_drain, args=(process, log.name), daemon=True).start()
         yield RunningServer(process, url, Path(log.name), tuple(args))
     finally:
         stop_server(process)
