@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -117,7 +118,21 @@ def start_server(broker: str, extra: list[str]) -> tuple[subprocess.Popen[str], 
         text=True,
         start_new_session=True,
     )
-    return process, _read_url(process)
+    url = _read_url(process)
+    threading.Thread(target=_forward, args=(process,), daemon=True).start()
+    return process, url
+
+
+def _forward(process: subprocess.Popen[str]) -> None:
+    """Pass on what a server prints after its URL (uvicorn's access log). Left unread, its pipe
+    filled after some hundreds of requests and the server hung on its next write."""
+    stdout: IO[str] | None = process.stdout
+    assert stdout is not None
+    try:
+        for line in stdout:
+            sys.stdout.write(line)
+    except (ValueError, OSError):  # the pipe was closed as the server stopped
+        return
 
 
 def _read_url(process: subprocess.Popen[str]) -> str:
