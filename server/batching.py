@@ -10,17 +10,11 @@ is light, longer ones as the published rate grows, and one more step while the c
 that it is behind (its `backlog_ms`); so auto clients share groups too.
 """
 
-from __future__ import annotations
-
-import asyncio
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Generic, Protocol, TypeVar
 
 from client.protocol import AUTO, BATCH, BATCH_MS, INTERVAL_MS, Message
-
-if TYPE_CHECKING:
-    from server.hub import Subscriber
 
 AUTO_LEVELS_MS = (0, 4, 8, 16)  # 16 ms: one frame per animation frame at 60 Hz
 # Published msgs/s from which auto uses AUTO_LEVELS_MS[i + 1]: below the first, one message a
@@ -31,21 +25,36 @@ AUTO_HOLD_S = 2.0  # a step taken for a backlog is kept at least this long
 AUTO_REVIEW_S = 0.25  # how often auto reconsiders its intervals
 
 
+class Outbox(Protocol):
+    """What batching needs of a client: somewhere to queue a batch frame and a reply."""
+
+    def offer(self, frame: str, key: str | None = None, count: int = 1) -> None: ...
+
+    def reply(self, message: Message) -> None: ...
+
+
+Member = TypeVar("Member", bound=Outbox)
+
+
 def batch_reply(setting: int | str, interval_ms: int) -> Message:
     """The ack of a batch control, and the news of an auto step: the page shows the mode."""
     return {"type": BATCH, BATCH_MS: setting, INTERVAL_MS: interval_ms}
 
 
-class Group:
+class Group(Generic[Member]):
     """The subscribers on one interval and the frames collected for them since the last flush."""
 
-    def __init__(self, interval_ms: int) -> None:
+    def __init__(self, interval_ms: int, now: float) -> None:
         self.interval_ms = interval_ms
-        self.members: set[Subscriber] = set()
+        self.members: set[Member] = set()
         self.frames: list[str] = []
         # Members that joined mid-interval: frames before this index reached them another way.
-        self.joined_at: dict[Subscriber, int] = {}
-        self.task: asyncio.Task[None] | None = None
+        self.joined_at: dict[Member, int] = {}
+        self.due = now + self.period
+
+    @property
+    def period(self) -> float:
+        return self.interval_ms / 1000.0
 
     def flush(self) -> None:
         frames, self.frames = self.frames, []
@@ -60,14 +69,8 @@ class Group:
             elif start < len(frames):
                 member.offer(join(frames[start:]), None, len(frames) - start)
 
-    def pending_for(self, member: Subscriber) -> list[str]:
+    def pending_for(self, member: Member) -> list[str]:
         return self.frames[self.joined_at.get(member, 0) :]
-
-    async def run(self) -> None:
-        period = self.interval_ms / 1000.0
-        while True:
-            await asyncio.sleep(period)
-            self.flush()
 
 
 def join(frames: list[str]) -> str:
@@ -82,18 +85,23 @@ class AutoState:
         self.raised_until = 0.0
 
 
-class Batching:
-    """Every group, keyed by interval; the hub hands it each frame once."""
+class Batching(Generic[Member]):
+    """Every group, keyed by interval, and which interval each batched subscriber is on.
+
+    No I/O and no tasks: whoever owns the event loop calls `tick(now)` by the deadline it
+    returns, and the frames due by then are flushed and auto reviewed.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.groups: dict[int, Group] = {}
-        self.settings: dict[Subscriber, int | str] = {}
-        self.auto: dict[Subscriber, AutoState] = {}
+        self.groups: dict[int, Group[Member]] = {}
+        self.intervals: dict[Member, int] = {}  # only subscribers that are batched
+        self.settings: dict[Member, int | str] = {}
+        self.auto: dict[Member, AutoState] = {}
         self.clock = clock
         self.seen = 0  # frames collected since start: auto's view of the published rate
         self.rate = 0.0
         self._rate_mark = (clock(), 0)
-        self._reviewer: asyncio.Task[None] | None = None
+        self._review_due: float | None = None  # while some subscriber is on auto
 
     # -- the hot path ------------------------------------------------------------------------
 
@@ -102,14 +110,36 @@ class Batching:
         for group in self.groups.values():
             group.frames.append(frame)
 
+    # -- time --------------------------------------------------------------------------------
+
+    def tick(self, now: float) -> float | None:
+        """Flush every group that is due and review auto if due; the next deadline, if any."""
+        for group in list(self.groups.values()):
+            if now >= group.due:
+                group.flush()
+                group.due = now + group.period
+        if self._review_due is not None and now >= self._review_due:
+            self.review()
+            self._review_due = now + AUTO_REVIEW_S
+        return self.next_due()
+
+    def next_due(self) -> float | None:
+        deadlines = [group.due for group in self.groups.values()]
+        if self._review_due is not None:
+            deadlines.append(self._review_due)
+        return min(deadlines, default=None)
+
     # -- settings ----------------------------------------------------------------------------
 
-    def set(self, subscriber: Subscriber, setting: int | str) -> Message:
+    def interval_of(self, subscriber: Member) -> int:
+        return self.intervals.get(subscriber, 0)
+
+    def set(self, subscriber: Member, setting: int | str) -> Message:
         """Apply a client's batch control; returns the reply to send it."""
         self.settings[subscriber] = setting
         if setting == AUTO:
             self.auto.setdefault(subscriber, AutoState())
-            self._start_reviewer()
+            self._start_reviews()
             interval = self._auto_level(subscriber)
         else:
             self.auto.pop(subscriber, None)
@@ -117,40 +147,37 @@ class Batching:
         self._move(subscriber, interval)
         return batch_reply(setting, interval)
 
-    def report_backlog(self, subscriber: Subscriber, backlog_ms: int) -> None:
+    def report_backlog(self, subscriber: Member, backlog_ms: int) -> None:
         state = self.auto.get(subscriber)
         if state is not None:
             state.backlog_ms = float(backlog_ms)
 
-    def remove(self, subscriber: Subscriber) -> None:
+    def remove(self, subscriber: Member) -> None:
         self._leave(subscriber)
         self.settings.pop(subscriber, None)
         self.auto.pop(subscriber, None)
-        if not self.auto and self._reviewer is not None:
-            self._reviewer.cancel()
-            self._reviewer = None
+        if not self.auto:
+            self._review_due = None
 
     # -- moving between groups ---------------------------------------------------------------
 
-    def _move(self, subscriber: Subscriber, interval: int) -> None:
-        if interval == subscriber.batch_interval_ms:
+    def _move(self, subscriber: Member, interval: int) -> None:
+        if interval == self.interval_of(subscriber):
             return
         self._leave(subscriber)
-        subscriber.batch_interval_ms = interval
         if interval == 0:
             return
+        self.intervals[subscriber] = interval
         group = self.groups.get(interval)
         if group is None:
-            group = self.groups[interval] = Group(interval)
-            group.task = asyncio.get_running_loop().create_task(group.run())
+            group = self.groups[interval] = Group(interval, self.clock())
         group.members.add(subscriber)
         if group.frames:
             group.joined_at[subscriber] = len(group.frames)
 
-    def _leave(self, subscriber: Subscriber) -> None:
+    def _leave(self, subscriber: Member) -> None:
         """Out of its group, with what that group collected for it so far: nothing is lost."""
-        group = self.groups.get(subscriber.batch_interval_ms)
-        subscriber.batch_interval_ms = 0
+        group = self.groups.get(self.intervals.pop(subscriber, 0))
         if group is None or subscriber not in group.members:
             return
         pending = group.pending_for(subscriber)
@@ -160,20 +187,14 @@ class Batching:
         group.joined_at.pop(subscriber, None)
         if not group.members:
             del self.groups[group.interval_ms]
-            if group.task is not None:
-                group.task.cancel()
 
     # -- auto --------------------------------------------------------------------------------
 
-    def _start_reviewer(self) -> None:
-        if self._reviewer is None:
-            self._rate_mark = (self.clock(), self.seen)
-            self._reviewer = asyncio.get_running_loop().create_task(self._review_forever())
-
-    async def _review_forever(self) -> None:
-        while True:
-            await asyncio.sleep(AUTO_REVIEW_S)
-            self.review()
+    def _start_reviews(self) -> None:
+        if self._review_due is None:
+            now = self.clock()
+            self._rate_mark = (now, self.seen)
+            self._review_due = now + AUTO_REVIEW_S
 
     def measure_rate(self) -> None:
         now = self.clock()
@@ -187,15 +208,15 @@ class Batching:
         self.measure_rate()
         for subscriber in list(self.auto):
             interval = self._auto_level(subscriber)
-            if interval != subscriber.batch_interval_ms:
+            if interval != self.interval_of(subscriber):
                 self._move(subscriber, interval)
                 subscriber.reply(batch_reply(AUTO, interval))
 
-    def _auto_level(self, subscriber: Subscriber) -> int:
+    def _auto_level(self, subscriber: Member) -> int:
         level = sum(1 for step in AUTO_RATE_STEPS if self.rate >= step)
         state = self.auto[subscriber]
         now = self.clock()
-        interval = subscriber.batch_interval_ms
+        interval = self.interval_of(subscriber)
         current = AUTO_LEVELS_MS.index(interval) if interval in AUTO_LEVELS_MS else 0
         if state.backlog_ms > AUTO_BEHIND_MS and self.rate > 0:
             state.backlog_ms = 0.0  # one step per report: the next report says if it helped

@@ -11,14 +11,13 @@ closed with 1013. The producer and the other clients never wait.
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import orjson
 
 from client.protocol import Message, gap
-from server.batching import Batching
 from server.snapshot import Recorder
 
 DEFAULT_QUEUE_LIMIT = 4096  # frames: about 3 s of the heaviest default stream
@@ -58,15 +57,16 @@ class Subscriber:
         limit: int = DEFAULT_QUEUE_LIMIT,
         byte_limit: int = DEFAULT_QUEUE_BYTES,
         grace_s: float = DEFAULT_GRACE_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
         self.byte_limit = byte_limit
         self.grace_s = grace_s
+        self.clock = clock
         self.dropped = 0
         self.sent = 0
         self.queued_bytes = 0
         self.behind_since: float | None = None
-        self.batch_interval_ms = 0  # 0: every frame on its own; else its batching group's
         # (shed key, frame, messages in it): a batch frame carries many messages.
         self._frames: deque[tuple[str | None, str, int]] = deque()
         self._direct: deque[str] = deque()
@@ -85,7 +85,7 @@ class Subscriber:
         self._ready.set()
 
     def _shed(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if self.behind_since is None:
             self.behind_since = now
         elif now - self.behind_since > self.grace_s and not self.evicted.is_set():
@@ -160,6 +160,14 @@ class Subscriber:
         while not (self._direct or self._frames or self.closing):
             self._ready.clear()
             await self._ready.wait()
+        return self.take_counted()
+
+    def take(self) -> list[str]:
+        """Take every queued frame now, without waiting: direct replies first, in order."""
+        return [frame for frame, _ in self.take_counted()]
+
+    def take_counted(self) -> list[tuple[str, int]]:
+        """As take, with the number of stream messages in each frame (1 for a direct reply)."""
         frames = [(frame, 1) for frame in self._direct]
         frames.extend((frame, count) for _, frame, count in self._frames)
         self._direct.clear()
@@ -169,6 +177,30 @@ class Subscriber:
         return frames
 
 
+class Tap(Protocol):
+    """What else the hub hands each frame to once (batching), and the subscribers it then
+    delivers to in the hub's place."""
+
+    @property
+    def intervals(self) -> Mapping[Subscriber, int]: ...
+
+    def collect(self, frame: str) -> None: ...
+
+    def remove(self, subscriber: Subscriber) -> None: ...
+
+
+class NoTap:
+    """A hub without batching: every subscriber gets every frame from the hub itself."""
+
+    intervals: Mapping[Subscriber, int] = {}
+
+    def collect(self, frame: str) -> None:
+        pass
+
+    def remove(self, subscriber: Subscriber) -> None:
+        pass
+
+
 class Hub:
     def __init__(
         self,
@@ -176,16 +208,20 @@ class Hub:
         queue_limit: int = DEFAULT_QUEUE_LIMIT,
         queue_bytes: int = DEFAULT_QUEUE_BYTES,
         grace_s: float = DEFAULT_GRACE_S,
+        *,
+        tap: Tap | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.recorder = recorder
         self.queue_limit = queue_limit
         self.queue_bytes = queue_bytes
         self.grace_s = grace_s
+        self.clock = clock
         self.seq = 0
         self.published = 0
         self.subscribers: set[Subscriber] = set()
         self.recent: deque[Entry] = deque(maxlen=RECENT_LIMIT)
-        self.batching = Batching()
+        self.tap: Tap = NoTap() if tap is None else tap
         self._departed_sent = 0
         self._departed_dropped = 0
         self.emptied = asyncio.Event()  # set while no client is subscribed
@@ -204,10 +240,11 @@ class Hub:
         self.recorder.record(message)
         self.recent.append(Entry(self.seq, frame, key))
         self.published += 1
+        tapped = self.tap.intervals
         for subscriber in self.subscribers:
-            if not subscriber.batch_interval_ms:
+            if subscriber not in tapped:
                 subscriber.offer(frame, key)
-        self.batching.collect(frame)
+        self.tap.collect(frame)
 
     def subscribe(
         self, backlog: list[Entry] | None = None, notice: Message | None = None
@@ -217,7 +254,7 @@ class Hub:
         A resuming client passes the `backlog` it missed instead, and gets no snapshot; one
         that could not resume is sent the `notice` (a gap, an error) before its snapshot.
         """
-        subscriber = Subscriber(self.queue_limit, self.queue_bytes, self.grace_s)
+        subscriber = Subscriber(self.queue_limit, self.queue_bytes, self.grace_s, self.clock)
         if notice is not None:
             subscriber.reply(notice)
         if backlog is None:
@@ -252,7 +289,7 @@ class Hub:
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber in self.subscribers:
-            self.batching.remove(subscriber)
+            self.tap.remove(subscriber)
             self.subscribers.discard(subscriber)
             self._departed_sent += subscriber.sent
             self._departed_dropped += subscriber.dropped
@@ -265,6 +302,10 @@ class Hub:
 
     def snapshot(self) -> Message:
         return self.recorder.snapshot(self.seq)
+
+    def queue_depths(self) -> list[int]:
+        """Frames waiting in each client's outbox, right now (read when scraped)."""
+        return [subscriber.pending for subscriber in self.subscribers]
 
     @property
     def sent(self) -> int:

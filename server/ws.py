@@ -133,11 +133,12 @@ async def _read_controls(websocket: WebSocket, subscriber: Subscriber, services:
 
 
 async def _apply_control(control: Message, subscriber: Subscriber, services: Services) -> None:
-    batching = services.hub.batching
+    batching = services.batching
     if BACKLOG_MS in control:
         batching.report_backlog(subscriber, control[BACKLOG_MS])
     if BATCH_MS in control:
         subscriber.reply(batching.set(subscriber, control[BATCH_MS]))
+        services.ticker.wake()
     if FREQUENCY_MS in control:
         try:
             await services.broker.set_frequency(control[FREQUENCY_MS])

@@ -1,19 +1,37 @@
-"""Batching groups and auto's choice of interval, with the hub's real subscribers."""
+"""Batching groups, its clock and auto's choice of interval, with the hub's real subscribers.
 
-import asyncio
+The batching core does no I/O: these tests drive it by calling `tick(now)` with a clock of
+their own, with no event loop.
+"""
+
 import json
 from typing import Any
 
 from client import protocol
-from server.batching import AUTO_LEVELS_MS, AUTO_RATE_STEPS, Batching
+from server.batching import AUTO_LEVELS_MS, AUTO_RATE_STEPS, AUTO_REVIEW_S, Batching
 from server.hub import Hub, Subscriber
 from server.snapshot import Recorder
 from tests.unit.test_hub import CONFIG, price, system
 
+INTERVAL_MS = 1000
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def batched_hub(clock: Clock | None = None) -> tuple[Hub, Batching[Subscriber]]:
+    batching: Batching[Subscriber] = Batching(clock or Clock())
+    return Hub(Recorder(CONFIG), tap=batching), batching
+
 
 def stream_seqs(subscriber: Subscriber) -> list[int]:
     seqs = []
-    for frame in asyncio.run(subscriber.drain()):
+    for frame in subscriber.take():
         data: Any = json.loads(frame)
         for message in data if isinstance(data, list) else [data]:
             if message["type"] in protocol.STREAM_TYPES:
@@ -22,17 +40,14 @@ def stream_seqs(subscriber: Subscriber) -> list[int]:
 
 
 def test_a_batch_is_built_once_and_shared_by_its_group() -> None:
-    async def scenario() -> tuple[list[str], list[str]]:
-        hub = Hub(Recorder(CONFIG))
-        one, two = hub.subscribe(), hub.subscribe()
-        hub.batching.set(one, 1000)
-        hub.batching.set(two, 1000)
-        for n in range(5):
-            hub.publish(price(n))
-        hub.batching.groups[1000].flush()
-        return one.frames, two.frames
-
-    (first,), (second,) = asyncio.run(scenario())
+    hub, batching = batched_hub()
+    one, two = hub.subscribe(), hub.subscribe()
+    batching.set(one, INTERVAL_MS)
+    batching.set(two, INTERVAL_MS)
+    for n in range(5):
+        hub.publish(price(n))
+    batching.groups[INTERVAL_MS].flush()
+    (first,), (second,) = one.frames, two.frames
     assert first is second, "one string for the whole group"
     assert [m["seq"] for m in json.loads(first)] == [1, 2, 3, 4, 5]
 
@@ -46,60 +61,88 @@ def test_a_shed_batch_counts_every_message_in_it_as_dropped() -> None:
 
 
 def test_leaving_a_group_delivers_what_it_collected_so_far() -> None:
-    async def scenario() -> Subscriber:
-        hub = Hub(Recorder(CONFIG))
-        subscriber = hub.subscribe()
-        hub.batching.set(subscriber, 1000)
-        for n in range(3):
-            hub.publish(system(n))
-        hub.batching.set(subscriber, 0)
-        hub.publish(system(3))
-        return subscriber
-
-    assert stream_seqs(asyncio.run(scenario())) == [1, 2, 3, 4]
+    hub, batching = batched_hub()
+    subscriber = hub.subscribe()
+    batching.set(subscriber, INTERVAL_MS)
+    for n in range(3):
+        hub.publish(system(n))
+    batching.set(subscriber, 0)
+    hub.publish(system(3))
+    assert stream_seqs(subscriber) == [1, 2, 3, 4]
 
 
 def test_joining_a_group_mid_interval_repeats_nothing() -> None:
-    async def scenario() -> Subscriber:
-        hub = Hub(Recorder(CONFIG))
-        early, late = hub.subscribe(), hub.subscribe()
-        hub.batching.set(early, 1000)
-        hub.publish(system(0))
-        hub.batching.set(late, 1000)
-        hub.publish(system(1))
-        hub.batching.groups[1000].flush()
-        return late
-
-    assert stream_seqs(asyncio.run(scenario())) == [1, 2]
+    hub, batching = batched_hub()
+    early, late = hub.subscribe(), hub.subscribe()
+    batching.set(early, INTERVAL_MS)
+    hub.publish(system(0))
+    batching.set(late, INTERVAL_MS)
+    hub.publish(system(1))
+    batching.groups[INTERVAL_MS].flush()
+    assert stream_seqs(late) == [1, 2]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
+def test_a_group_is_flushed_by_the_tick_at_its_deadline_and_not_before() -> None:
+    clock = Clock()
+    hub, batching = batched_hub(clock)
+    subscriber = hub.subscribe()
+    subscriber.take()  # the snapshot and config
+    batching.set(subscriber, INTERVAL_MS)
+    due = batching.next_due()
+    assert due == INTERVAL_MS / 1000
+    hub.publish(system(0))
+    assert batching.tick(due - 0.001) == due
+    assert subscriber.frames == [], "not due yet"
+    assert batching.tick(due) == due + INTERVAL_MS / 1000
+    assert stream_seqs(subscriber) == [1]
 
-    def __call__(self) -> float:
-        return self.now
+
+def test_nothing_is_due_once_no_one_is_batched() -> None:
+    hub, batching = batched_hub()
+    subscriber = hub.subscribe()
+    batching.set(subscriber, protocol.AUTO)
+    assert batching.next_due() == AUTO_REVIEW_S
+    hub.unsubscribe(subscriber)
+    assert batching.next_due() is None
+    assert batching.tick(AUTO_REVIEW_S) is None
 
 
 def test_auto_follows_the_rate_and_the_backlog() -> None:
-    async def scenario() -> list[int]:
-        clock = Clock()
-        batching = Batching(clock)
-        subscriber = Subscriber()
-        seen = [batching.set(subscriber, protocol.AUTO)[protocol.INTERVAL_MS]]
-        for rate in (10.0, AUTO_RATE_STEPS[0] * 2, AUTO_RATE_STEPS[-1] * 2):
-            clock.now += 1.0
-            for _ in range(int(rate)):
-                batching.collect("{}")
-            batching.review()
-            seen.append(subscriber.batch_interval_ms)
+    clock = Clock()
+    batching: Batching[Subscriber] = Batching(clock)
+    subscriber = Subscriber()
+    seen = [batching.set(subscriber, protocol.AUTO)[protocol.INTERVAL_MS]]
+    for rate in (10.0, AUTO_RATE_STEPS[0] * 2, AUTO_RATE_STEPS[-1] * 2):
         clock.now += 1.0
-        batching.review()  # idle again
-        seen.append(subscriber.batch_interval_ms)
-        batching.report_backlog(subscriber, 1000)
+        for _ in range(int(rate)):
+            batching.collect("{}")
         batching.review()
-        seen.append(subscriber.batch_interval_ms)
-        batching.remove(subscriber)
-        return seen
+        seen.append(batching.interval_of(subscriber))
+    clock.now += 1.0
+    batching.review()  # idle again
+    seen.append(batching.interval_of(subscriber))
+    batching.report_backlog(subscriber, 1000)
+    batching.review()
+    seen.append(batching.interval_of(subscriber))
+    batching.remove(subscriber)
+    assert seen == [0, 0, AUTO_LEVELS_MS[1], AUTO_LEVELS_MS[-1], 0, 0]
 
-    assert asyncio.run(scenario()) == [0, 0, AUTO_LEVELS_MS[1], AUTO_LEVELS_MS[-1], 0, 0]
+
+def test_the_tick_reviews_auto_every_review_period_and_tells_the_client() -> None:
+    clock = Clock()
+    batching: Batching[Subscriber] = Batching(clock)
+    subscriber = Subscriber()
+    batching.set(subscriber, protocol.AUTO)
+    clock.now = AUTO_REVIEW_S
+    for _ in range(int(AUTO_RATE_STEPS[-1] * AUTO_REVIEW_S * 2)):
+        batching.collect("{}")
+    batching.tick(clock.now - 0.001)
+    assert batching.interval_of(subscriber) == 0, "not reviewed before its time"
+    assert batching.tick(clock.now) == clock.now + min(AUTO_LEVELS_MS[-1] / 1000, AUTO_REVIEW_S)
+    assert batching.interval_of(subscriber) == AUTO_LEVELS_MS[-1]
+    (reply,) = [json.loads(frame) for frame in subscriber.take()]
+    assert reply == {
+        "type": protocol.BATCH,
+        protocol.BATCH_MS: protocol.AUTO,
+        protocol.INTERVAL_MS: AUTO_LEVELS_MS[-1],
+    }
