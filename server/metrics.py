@@ -1,20 +1,52 @@
 """GET /metrics (Prometheus text) and GET /healthz (JSON), read from live counters.
 
 The hub keeps plain integer counters on its hot path; they are turned into Prometheus samples
-only when scraped, so exporting costs nothing per message.
+only when scraped, so exporting costs nothing per message. The clients' queue depths are read
+at the scrape too, as a gauge histogram: how many clients have how many frames waiting now.
+Beside them sit prometheus-client's standard process, platform and GC collectors.
 """
 
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    generate_latest,
+)
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeHistogramMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.brokers import Role
 from server.services import Services
+
+# Upper bounds of the queue-depth buckets, in frames: from idle to the default queue limit.
+QUEUE_DEPTH_BUCKETS = (0, 1, 4, 16, 64, 256, 1024, 4096)
+STANDARD_COLLECTORS = (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR)
+
+
+def queue_depth_histogram(depths: list[int]) -> GaugeHistogramMetricFamily:
+    buckets = [
+        (str(float(bound)), sum(1 for depth in depths if depth <= bound))
+        for bound in QUEUE_DEPTH_BUCKETS
+    ]
+    buckets.append(("+Inf", len(depths)))
+    return GaugeHistogramMetricFamily(
+        "tickscope_client_queue_frames",
+        "Frames waiting in each client's queue when scraped",
+        buckets=buckets,
+        gsum_value=sum(depths),
+    )
 
 
 class HubCollector(Collector):
@@ -37,6 +69,7 @@ class HubCollector(Collector):
         yield GaugeMetricFamily(
             "tickscope_clients", "Connected WebSocket clients", len(hub.subscribers)
         )
+        yield queue_depth_histogram(hub.queue_depths())
         yield GaugeMetricFamily(
             "tickscope_frequency_ms",
             "Current tick period of the market",
@@ -67,6 +100,8 @@ class HubCollector(Collector):
 def registry_for(services: Services) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(HubCollector(services))
+    for collector in STANDARD_COLLECTORS:
+        registry.register(collector)
     return registry
 
 

@@ -341,6 +341,22 @@ def test_metrics_are_prometheus_text(server: RunningServer) -> None:
         assert re.search(rf"^{name} \d", response.text, re.M), name
 
 
+def test_metrics_carry_the_standard_collectors_and_the_queue_depths(server: RunningServer) -> None:
+    text = httpx.get(server.url + "/metrics").text
+    for name in (
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "python_gc_objects_collected_total",
+        "python_gc_collections_total",
+        "python_info",
+        'tickscope_client_queue_frames_bucket{le="+Inf"}',
+        "tickscope_client_queue_frames_gcount",
+        "tickscope_client_queue_frames_gsum",
+    ):
+        assert re.search(rf"^{re.escape(name)}(\{{[^}}]*\}})? \d", text, re.M), name
+    assert "# TYPE tickscope_client_queue_frames histogram" in text
+
+
 def test_unknown_paths_are_404(server: RunningServer) -> None:
     assert httpx.get(server.url + "/vendor/pyodide/0.0.0/pyodide.mjs").status_code == 404
     assert httpx.get(server.url + "/nope").status_code == 404
