@@ -9,7 +9,12 @@ wave there.
 
 Effects run synchronously after the outermost write or batch, unless given a `schedule`
 callback: then being marked only calls `schedule(effect)` and the owner runs `effect.run()`
-when it chooses (the DOM layer does so once per animation frame).
+when it chooses (the DOM layer does so once per animation frame). As in preact-signals, a flush
+runs every pending effect even when one raises, then re-raises the first error: one failing
+effect must not leave the others stale until some later write.
+
+Observers are kept in lists, not sets, so they are notified in the order they subscribed under
+every engine (MicroPython's sets and dicts do not keep insertion order): a run is deterministic.
 
 No js, no typing at run time: portable to CPython, Pyodide and MicroPython.
 """
@@ -83,7 +88,7 @@ class Signal:
     def __init__(self, value: Any, equals: Callable[[Any, Any], bool] | None = _identical) -> None:
         self._value = value
         self._equals = equals
-        self._observers: set[Computation] = set()
+        self._observers: list[Computation] = []
 
     def get(self) -> Any:
         if _context.observer is not None:
@@ -139,7 +144,7 @@ class Computation(Owner):
         self._fn = fn
         self._sources: list[Signal | Computation] = []
         self._next_sources: list[Signal | Computation] | None = None
-        self._observers: set[Computation] = set()
+        self._observers: list[Computation] = []
         self._state = DIRTY
         self._value: Any = None
 
@@ -186,11 +191,12 @@ class Computation(Owner):
             return
         for source in self._sources:
             if source not in sources:
-                source._observers.discard(self)
+                source._observers.remove(self)
                 if not source._observers and isinstance(source, Memo):
                     source._release()
         for source in sources:
-            source._observers.add(self)
+            if self not in source._observers:
+                source._observers.append(self)
         self._sources = sources
 
     def _changed_to(self, value: Any) -> None:
@@ -287,12 +293,19 @@ def _flush_unless_batched() -> None:
     if _context.batch_depth or _context.flushing:
         return
     _context.flushing = True
+    first_error: Exception | None = None
     try:
         while _context.pending:
             effect = _context.pending.pop(0)
-            effect.run()
+            try:
+                effect.run()
+            except Exception as error:  # kept, and raised once every effect has run
+                if first_error is None:
+                    first_error = error
     finally:
         _context.flushing = False
+    if first_error is not None:
+        raise first_error
 
 
 def batch(fn: Callable[[], Any]) -> Any:
