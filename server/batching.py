@@ -119,7 +119,7 @@ class Batching(Generic[Member]):
                 group.flush()
                 group.due = now + group.period
         if self._review_due is not None and now >= self._review_due:
-            self.review()
+            self.review(now)
             self._review_due = now + AUTO_REVIEW_S
         return self.next_due()
 
@@ -137,14 +137,15 @@ class Batching(Generic[Member]):
     def set(self, subscriber: Member, setting: int | str) -> Message:
         """Apply a client's batch control; returns the reply to send it."""
         self.settings[subscriber] = setting
+        now = self.clock()
         if setting == AUTO:
             self.auto.setdefault(subscriber, AutoState())
-            self._start_reviews()
-            interval = self._auto_level(subscriber)
+            self._start_reviews(now)
+            interval = self._auto_level(subscriber, now)
         else:
             self.auto.pop(subscriber, None)
             interval = int(setting)
-        self._move(subscriber, interval)
+        self._move(subscriber, interval, now)
         return batch_reply(setting, interval)
 
     def report_backlog(self, subscriber: Member, backlog_ms: int) -> None:
@@ -161,7 +162,7 @@ class Batching(Generic[Member]):
 
     # -- moving between groups ---------------------------------------------------------------
 
-    def _move(self, subscriber: Member, interval: int) -> None:
+    def _move(self, subscriber: Member, interval: int, now: float) -> None:
         if interval == self.interval_of(subscriber):
             return
         self._leave(subscriber)
@@ -170,7 +171,7 @@ class Batching(Generic[Member]):
         self.intervals[subscriber] = interval
         group = self.groups.get(interval)
         if group is None:
-            group = self.groups[interval] = Group(interval, self.clock())
+            group = self.groups[interval] = Group(interval, now)
         group.members.add(subscriber)
         if group.frames:
             group.joined_at[subscriber] = len(group.frames)
@@ -190,32 +191,29 @@ class Batching(Generic[Member]):
 
     # -- auto --------------------------------------------------------------------------------
 
-    def _start_reviews(self) -> None:
+    def _start_reviews(self, now: float) -> None:
         if self._review_due is None:
-            now = self.clock()
             self._rate_mark = (now, self.seen)
             self._review_due = now + AUTO_REVIEW_S
 
-    def measure_rate(self) -> None:
-        now = self.clock()
+    def measure_rate(self, now: float) -> None:
         since, seen = self._rate_mark
         if now > since:
             self.rate = (self.seen - seen) / (now - since)
             self._rate_mark = (now, self.seen)
 
-    def review(self) -> None:
+    def review(self, now: float) -> None:
         """Re-pick every auto subscriber's interval; tell those whose interval changed."""
-        self.measure_rate()
+        self.measure_rate(now)
         for subscriber in list(self.auto):
-            interval = self._auto_level(subscriber)
+            interval = self._auto_level(subscriber, now)
             if interval != self.interval_of(subscriber):
-                self._move(subscriber, interval)
+                self._move(subscriber, interval, now)
                 subscriber.reply(batch_reply(AUTO, interval))
 
-    def _auto_level(self, subscriber: Member) -> int:
+    def _auto_level(self, subscriber: Member, now: float) -> int:
         level = sum(1 for step in AUTO_RATE_STEPS if self.rate >= step)
         state = self.auto[subscriber]
-        now = self.clock()
         interval = self.interval_of(subscriber)
         current = AUTO_LEVELS_MS.index(interval) if interval in AUTO_LEVELS_MS else 0
         if state.backlog_ms > AUTO_BEHIND_MS and self.rate > 0:

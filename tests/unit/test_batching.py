@@ -116,13 +116,13 @@ def test_auto_follows_the_rate_and_the_backlog() -> None:
         clock.now += 1.0
         for _ in range(int(rate)):
             batching.collect("{}")
-        batching.review()
+        batching.review(clock.now)
         seen.append(batching.interval_of(subscriber))
     clock.now += 1.0
-    batching.review()  # idle again
+    batching.review(clock.now)  # idle again
     seen.append(batching.interval_of(subscriber))
     batching.report_backlog(subscriber, 1000)
-    batching.review()
+    batching.review(clock.now)
     seen.append(batching.interval_of(subscriber))
     batching.remove(subscriber)
     assert seen == [0, 0, AUTO_LEVELS_MS[1], AUTO_LEVELS_MS[-1], 0, 0]
