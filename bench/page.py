@@ -18,7 +18,7 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS  # one launch recipe for tests and bench
+from bench.chromium import CHROMIUM, CHROMIUM_FLAGS, launch_chromium
 
 VIEWPORT = {"width": 1440, "height": 1000}
 MS_PER_S = 1000.0
@@ -117,7 +117,7 @@ NAVIGATION = """
 
 
 def launch(playwright: Playwright) -> Browser:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    return launch_chromium(playwright)
 
 
 @dataclass

@@ -1,11 +1,12 @@
-"""The real server as a subprocess (the test suite's `start_server`), and its /metrics counters."""
+"""The real server as a subprocess (server/launch.py, as the tests start it), and its /metrics
+counters."""
 
 import urllib.request
 from dataclasses import dataclass
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import RunningServer, start_server
+from server.launch import RunningServer, start_server
 
 __all__ = ["Counters", "RunningServer", "read_counters", "start_server"]
 

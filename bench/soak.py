@@ -20,13 +20,13 @@ import psutil
 from playwright.sync_api import CDPSession, Page, Playwright, sync_playwright
 
 from bench.arguments import positive
+from bench.chromium import launch_chromium
 from bench.loads import load_for
 from bench.machine import load_average, machine_info
 from bench.page import ConsoleLog, engine_url, go_live, open_page
 from bench.progress import Progress
 from bench.server import start_server
 from bench.settings import RESULTS_DIR
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
 
 SCHEMA_VERSION = 2  # 2: machine
 ENGINE = "py"
@@ -140,9 +140,7 @@ def soak(playwright: Playwright, settings: SoakSettings, progress: Progress) -> 
     load = load_for(settings.rate)
     progress.step(f"starting a server at {load.describe()}")
     with start_server(*load.server_args(SEED)) as server:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, PRECISE_MEMORY]
-        )
+        browser = launch_chromium(playwright, PRECISE_MEMORY)
         try:
             machine = machine_info(browser.version, load_at_start)
             context = browser.new_context()

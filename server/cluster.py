@@ -12,13 +12,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import Self
 
-from server.__main__ import LISTENING
+from server.launch import RunningServer, free_port, launch, stop_process
 
 REDIS_SERVER = "redis-server"
 START_TIMEOUT_S = 20.0
@@ -27,13 +26,6 @@ PING_INTERVAL_S = 0.05
 WATCH_INTERVAL_S = 0.5
 DEFAULT_PROCESSES = 2
 MAX_PROCESSES = 16
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _answers(port: int) -> bool:
@@ -111,48 +103,12 @@ class RedisProcess:
         self.stop()
 
 
-def start_server(broker: str, extra: list[str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", "0", "--broker", broker, *extra],
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    url = _read_url(process)
-    threading.Thread(target=_forward, args=(process,), daemon=True).start()
-    return process, url
-
-
-def _forward(process: subprocess.Popen[str]) -> None:
-    """Pass on what a server prints after its URL (uvicorn's access log). Left unread, its pipe
-    filled after some hundreds of requests and the server hung on its next write."""
-    stdout: IO[str] | None = process.stdout
-    assert stdout is not None
-    try:
-        for line in stdout:
-            sys.stdout.write(line)
-    except (ValueError, OSError):  # the pipe was closed as the server stopped
-        return
-
-
-def _read_url(process: subprocess.Popen[str]) -> str:
-    stdout: IO[str] | None = process.stdout
-    assert stdout is not None
-    for line in stdout:
-        if line.startswith(LISTENING):
-            return line.removeprefix(LISTENING).strip()
-    raise RuntimeError(f"a server process exited with {process.wait()} before it listened")
-
-
-def _stop_all(processes: list[subprocess.Popen[str]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def _stop_all(servers: list[RunningServer]) -> None:
+    for running in servers:
+        if running.process.poll() is None:
+            running.process.send_signal(signal.SIGTERM)
+    for running in servers:
+        stop_process(running.process, signal.SIGTERM)
 
 
 def process_count(text: str) -> int:
@@ -193,19 +149,20 @@ def main(argv: list[str] | None = None) -> None:
 
 def _serve(broker: str, count: int, extra: list[str]) -> None:
     """Start the servers and watch them; they stop before Redis does."""
-    processes: list[subprocess.Popen[str]] = []
+    servers: list[RunningServer] = []
     try:
         for index in range(count):
-            process, url = start_server(broker, extra)
-            processes.append(process)
-            print(f"server {index + 1}: {url}", flush=True)
+            # Own sessions: Ctrl-C reaches the launcher only, which stops them before Redis.
+            running = launch(["--broker", broker, *extra], new_session=True)
+            servers.append(running)
+            print(f"server {index + 1}: {running.url}", flush=True)
         print("Ctrl-C stops all of them.", flush=True)
-        while all(process.poll() is None for process in processes):
+        while all(running.process.poll() is None for running in servers):
             time.sleep(WATCH_INTERVAL_S)
-        ended = next(p for p in processes if p.poll() is not None)
+        ended = next(s.process for s in servers if s.process.poll() is not None)
         raise RuntimeError(f"server pid {ended.pid} exited with {ended.returncode}")
     finally:
-        _stop_all(processes)
+        _stop_all(servers)
 
 
 if __name__ == "__main__":

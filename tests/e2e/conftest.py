@@ -20,17 +20,9 @@ from playwright.sync_api import (
     Error as PlaywrightError,
 )
 
+from bench.chromium import CHROMIUM, launch_chromium
 from tests.conftest import ROOT, RunningServer, start_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 LIVE_TIMEOUT_MS = 60_000  # a cold Pyodide start on a busy machine takes seconds
 # Predicates are functions, not expressions: Playwright evaluates an expression with eval(),
@@ -89,7 +81,7 @@ def playwright_session() -> Iterator[Playwright]:
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
-    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    browser = launch_chromium(playwright_session)
     yield browser
     browser.close()
 

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
+from bench.chromium import launch_chromium
 from client.charts import CHART_HEIGHT, CHART_WIDTH, LATENCY_EDGES_MS
 from tests.conftest import RunningServer
 from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     LIVE_TIMEOUT_MS,
     go_live,
     open_context,
@@ -116,7 +115,7 @@ def test_metrics_report_the_panel_cost_and_the_latency_histogram(
 
 @pytest.fixture(scope="module")
 def worker_browser(playwright_session: Playwright) -> Iterator[Browser]:
-    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    browser = launch_chromium(playwright_session)
     yield browser
     browser.close()
 

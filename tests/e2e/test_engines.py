@@ -1,13 +1,13 @@
 """Every engine on the real page, driven as a person would: the same behaviour, engine by engine."""
 
 import re
-import socket
 import time
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
+from server.launch import free_port
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import IS_LIVE, LIVE_TIMEOUT_MS, PageLog, go_live, open_context
 from tests.portable.check import METRIC_KEYS
@@ -57,12 +57,6 @@ def set_control(page: Page, name: str, value: str) -> None:
 def point_count(page: Page, symbol: str = "BTC/USD") -> int:
     points = page.locator(f'[data-symbol="{symbol}"] polyline').get_attribute("points") or ""
     return len(points.split())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # Worker mode (py-worker) has its own suite, tests/e2e/test_worker.py, in a browser of its own.

@@ -11,10 +11,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
+from bench.chromium import launch_chromium
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     LIVE_TIMEOUT_MS,
     PageLog,
     go_live,
@@ -68,7 +67,7 @@ WORKER_BEHIND = "(ms) => window.tickscope.metrics().wire_ms.p50 > ms"
 def worker_browser(playwright_session: Playwright) -> Iterator[Browser]:
     """A Chromium of this module's own: a worker page that wedged its renderer (seen once, at
     load) cannot take the rest of the suite's pages with it."""
-    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    browser = launch_chromium(playwright_session)
     yield browser
     browser.close()
 

@@ -1,15 +1,21 @@
-"""`python -m server` as a person runs it: help, bad values, a busy port, a clean stop."""
+"""`python -m server` and `tickscope` as a person runs them: help, bad values, a busy port, a
+clean stop; and server/launch.py's errors when a server does not come up."""
 
 import asyncio
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from server.cli import SCRIPT_PROG
+from server.launch import LaunchError, launch
 from tests.conftest import ROOT, RunningServer, start_server
 from tests.integration.wsclient import run, ws_client
 
@@ -85,3 +91,40 @@ def test_sigterm_closes_every_client_with_1001_and_exits_within_two_seconds() ->
     with start_server() as server:
         assert run(scenario(server)) == [GOING_AWAY, GOING_AWAY]
         assert "Traceback" not in server.log()
+
+
+def test_the_tickscope_script_runs_the_same_server() -> None:
+    script = Path(sys.executable).parent / SCRIPT_PROG
+    assert script.exists(), "pip install -e . installs the console script"
+    help_text = subprocess.run(
+        [script, "--help"], capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=True
+    ).stdout
+    assert help_text.startswith(f"usage: {SCRIPT_PROG} ")
+    with tempfile.TemporaryFile("w+") as log:
+        running = launch(["--seed", "7"], command=[str(script)], log=log)
+        try:
+            health = httpx.get(running.url + "/healthz", timeout=RUN_TIMEOUT_S)
+            assert health.status_code == 200
+        finally:
+            running.stop()
+        assert running.process.returncode == 130
+
+
+def test_a_server_that_exits_before_it_listens_is_a_clear_error_with_its_output() -> None:
+    with (
+        tempfile.NamedTemporaryFile("w+", suffix=".log") as log,
+        pytest.raises(LaunchError) as failed,
+    ):
+        launch(["--frequency-ms", "5"], log=log)
+    message = str(failed.value)
+    assert message.startswith("the server exited with 2 before it listened:")
+    assert "--frequency-ms: must be from" in message
+
+
+def test_a_server_that_prints_no_url_in_time_is_stopped_with_a_clear_error() -> None:
+    with (
+        tempfile.NamedTemporaryFile("w+", suffix=".log") as log,
+        pytest.raises(LaunchError) as failed,
+    ):
+        launch([], log=log, timeout_s=0)
+    assert str(failed.value).startswith("the server printed no URL within 0 s")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.__main__ import parser
+from server.cli import parser
 from server.simulator import default_symbols
 
 
