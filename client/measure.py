@@ -46,7 +46,8 @@ class Measurements:
         self.handler = Samples(LATENCY_SAMPLES)
         self.render = Samples(FPS_SAMPLES * 60)  # ms of view work per frame: a minute of frames
         # µs of panel work per frame, over ten seconds of frames at 60 Hz: it is nearly always
-        # 0 or a few µs, and MicroPython sorts such repeated values slowly (a minute's: ~6 ms).
+        # 0 or a few µs, and MicroPython sorts many equal values slowly, so a minute's would
+        # cost the panel a good part of a frame.
         self.panel = Samples(FPS_SAMPLES * 10)
         self.fps = FrameRate(now_ms)
         self.rate = PerSecond(now_ms)

@@ -93,11 +93,11 @@ else:  # MicroPython: no perf_counter, and in the browser its ticks_us counts wh
 
 
 # MicroPython's browser build collects only between calls from JS (it cannot scan the wasm
-# stack), and by default once 16 KB have been allocated since the last collection: at 1000
-# msgs/s that is a full mark and sweep after nearly every frame and every ~10 messages. Timed
-# from JS in the page, a message then cost 300-340 µs against ~100 µs spent in Python;
-# collecting once per MiB took it to 200-240 µs. The heap size needs no setting: this build
-# grows the heap on demand (gc.mem_free() reads ~135 MB in the page).
+# stack), and by default once 16 KB have been allocated since the last collection: under a
+# fast stream that is a full mark and sweep after nearly every frame, which cost more than the
+# messages' own Python (figures in docs/performance.md). Its heap is not ours to size here:
+# public/micropython-runtime.mjs starts MicroPython with a fixed heap, big enough that it
+# never grows a second one (docs/engines.md says why).
 GC_THRESHOLD_BYTES = 1 << 20
 
 

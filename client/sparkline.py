@@ -27,13 +27,13 @@ class Sparkline:
         self.height = height
         self.points: list[str] = []
         # Kept alongside the points, so a frame touches only the points that came and went:
-        # under MicroPython joining 200 strings or scanning 200 floats costs ~100 µs each.
+        # under MicroPython joining or scanning a whole window is a large part of a frame.
         self.low = 0.0  # the lowest price the points show
         self.high = 0.0  # the highest
         # The sliding window's minimum and maximum, kept as monotonic queues (ascending lows,
         # descending highs) with the tick of each: the window's extreme is the first, and one
-        # that leaves is dropped from the front. A rescan of 200 floats costs ~60 µs under
-        # MicroPython, and a random walk's extreme leaves the window often.
+        # that leaves is dropped from the front. A random walk's extreme leaves the window
+        # often, and a rescan of the window on each of those is slow under MicroPython.
         self._lows: list[float] = []
         self._low_ticks: list[int] = []
         self._highs: list[float] = []
@@ -132,7 +132,7 @@ class Sparkline:
                 del points[:dropped]
                 self._forget_before(first)
             fresh = total - known_end
-            if fresh == 1:  # the usual frame, inline: under MicroPython each call costs ~1 µs
+            if fresh == 1:  # the usual frame, inline: a call is dear under MicroPython
                 value = history[-1]
                 added = self._point(known_end, value)
                 points.append(added)

@@ -115,8 +115,8 @@ class Engine:
     config_url: str = ""  # where PyScript finds this engine's config
     worker: bool = False  # runs in a PyScript worker: <script type="py" worker>
     # The PyScript config lists the client's files rather than its archive: PyScript unpacks
-    # a zip for MicroPython with a 160 KB JS zip reader, which cost ~0.3 s of its start-up
-    # here, more than fetching the ~16 files in parallel. Pyodide unpacks zips natively.
+    # a zip for MicroPython with a JS zip reader it must first load, which cost more start-up
+    # than fetching the files in parallel (docs/performance.md). Pyodide unpacks zips natively.
     unpacked: bool = False
     # /compare offers it. Not the worker: inside a pane, the worker and its page's main thread
     # never heard each other over their BroadcastChannel, which is not understood yet.
