@@ -8,7 +8,7 @@ REDIS_SERVER := /usr/bin/redis-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: run run-cluster redis-server install-redis test unit integration e2e bench load soak lint typecheck install install-test vendor chromium clean
+.PHONY: lock run run-cluster redis-server install-redis test unit integration e2e bench load soak lint typecheck install install-test vendor chromium clean
 
 run: install
 	$(PY) -m server $(ARGS)
@@ -55,17 +55,28 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e .
+# Every Python dependency comes from uv.lock, exported with hashes to requirements/*.txt: a new
+# release of anything changes nothing until `make lock` takes it (docs/operations.md).
+PIP_LOCKED := $(PY) -m pip install --quiet --require-hashes --no-deps -r
+
+$(VENV)/.installed: pyproject.toml requirements/run.txt | $(VENV)/bin/python
+	$(PIP_LOCKED) requirements/run.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-redis: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[redis]'
+$(VENV)/.installed-redis: requirements/redis.txt $(VENV)/.installed
+	$(PIP_LOCKED) requirements/redis.txt
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+$(VENV)/.installed-test: requirements/test.txt $(VENV)/.installed
+	$(PIP_LOCKED) requirements/test.txt
 	touch $@
+
+# Upgrade every Python dependency to its newest release within pyproject.toml's bounds (or,
+# after editing pyproject.toml, resolve again) and export the requirement files.
+lock: install-test
+	$(VENV)/bin/uv lock --upgrade
+	$(PY) requirements/export.py
 
 # npm ci writes node_modules/.package-lock.json, so the stamp is npm's own.
 node_modules/.package-lock.json: package.json package-lock.json
