@@ -48,7 +48,8 @@ import json
 import js
 
 from client import runtime
-from client.dom import Frames, hydrate
+from client.frames import Frames
+from client.panels import hydrate
 from client.measure import Measurements
 from client.stats import percentile
 from client.store import Store

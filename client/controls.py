@@ -7,8 +7,8 @@ when someone else changes the shared market.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-from . import runtime, views
-from .dom import bound
+from . import runtime, texts
+from .chrome import bound
 from .protocol import AUTO, BATCH_MS, FREQUENCY_MS
 from .signals import Effect
 from .store import Store
@@ -137,7 +137,7 @@ class Controls:
     def _show_batch(self) -> None:
         reply = self.store.batch.get()
         if reply is not None:
-            text = views.batch_text(reply[BATCH_MS], reply["interval_ms"])
+            text = texts.batch_text(reply[BATCH_MS], reply["interval_ms"])
             self.batch_readout.textContent = text
 
     def _on_window(self, _event: Any) -> None:

@@ -9,18 +9,13 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 import json
 
 from . import runtime
+from .chrome import Toasts, bind_errors, bind_status
 from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
-from .dom import (
-    Frames,
-    Toasts,
-    WorkerFrames,
-    bind_errors,
-    bind_status,
-    hydrate,
-)
+from .frames import Frames, WorkerFrames
 from .measure import Measurements
 from .panel import PerformancePanel
+from .panels import hydrate
 from .protocol import (
     AUTO,
     BACKLOG_MS,
@@ -32,7 +27,7 @@ from .protocol import (
 )
 from .signals import batch
 from .store import LIVE, OFFLINE, RECONNECTING, STALE, STALE_AFTER_MS, Store
-from .views import format_stat
+from .texts import format_stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -14,18 +14,18 @@ written once a second, cost less than keeping them up to date point by point.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-from . import views
+from . import texts
 from .charts import SecondsChart, figures_of
-from .dom import Shown, attribute, field_of, marked, text
+from .writes import Shown, attribute, field_of, marked, text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .dom import Writes
     from .measure import Measurements
     from .stats import Samples
+    from .writes import Writes
 
 LATENCY_SERIES = ("p95", "mean")  # the first is the one the readout names
 FPS_SERIES = ("fps",)
@@ -56,20 +56,20 @@ def performance_texts(report: dict[str, Any]) -> list[str]:
     handler = report["handler_us"]
     fps = report["fps"]
     return [
-        views.format_stat(report["rate"], 0),
-        views.format_volume(report["received"]),
-        views.format_volume(report["gaps"]),
-        views.format_stat(latency["mean"], 2),
-        views.format_stat(latency["p50"], 2),
-        views.format_stat(latency["p95"], 2),
-        views.format_stat(wire["p50"], 2),
-        views.format_stat(wire["p95"], 2),
-        views.format_stat(handler["p50"], 0),
-        views.format_stat(handler["p95"], 0),
-        views.format_stat(fps["last"], 1),
-        views.format_stat(fps["mean"], 1),
-        views.format_stat(fps["min"], 1),
-        views.format_stat(report["ready_ms"], 0),
+        texts.format_stat(report["rate"], 0),
+        texts.format_volume(report["received"]),
+        texts.format_volume(report["gaps"]),
+        texts.format_stat(latency["mean"], 2),
+        texts.format_stat(latency["p50"], 2),
+        texts.format_stat(latency["p95"], 2),
+        texts.format_stat(wire["p50"], 2),
+        texts.format_stat(wire["p95"], 2),
+        texts.format_stat(handler["p50"], 0),
+        texts.format_stat(handler["p95"], 0),
+        texts.format_stat(fps["last"], 1),
+        texts.format_stat(fps["mean"], 1),
+        texts.format_stat(fps["min"], 1),
+        texts.format_stat(report["ready_ms"], 0),
     ]
 
 
@@ -92,15 +92,15 @@ class BoundChart:
         lines, newest, top = self.seconds.drawn()
         for node, points in zip(self.lines, lines):
             node.show(points)
-        self.now.show(views.format_stat(newest, self.decimals))
-        self.top.show(views.format_stat(top, self.decimals))
+        self.now.show(texts.format_stat(newest, self.decimals))
+        self.top.show(texts.format_stat(top, self.decimals))
 
     def clear(self) -> None:
         self.seconds.clear()
         for node in self.lines:
             node.show("")
-        self.now.show(views.PLACEHOLDER)
-        self.top.show(views.PLACEHOLDER)
+        self.now.show(texts.PLACEHOLDER)
+        self.top.show(texts.PLACEHOLDER)
 
 
 class Fresh:

@@ -6,7 +6,7 @@ formatted numbers per symbol per frame, the largest cost of a Python frame. Here
 in data coordinates (tick index, price) and a `transform` matrix on the polyline maps them into
 the box by the same formula, so a frame formats only the points that arrived. The page is told
 only what changed too (`update` returns the count of points that left and the text of those that
-came), so no frame handles the whole line's text. Geometry equals `views.sparkline_points`
+came), so no frame handles the whole line's text. Geometry equals `texts.sparkline_points`
 (tested).
 
 Both coordinates are kept relative to a base fixed at the last rebuild, so the numbers stay small
@@ -15,7 +15,7 @@ and the browser's single-precision geometry stays exact.
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-from .views import FLAT_RANGE, SPARKLINE_HEIGHT, SPARKLINE_WIDTH
+from .texts import FLAT_RANGE, SPARKLINE_HEIGHT, SPARKLINE_WIDTH
 
 REBASE_AFTER = 100_000  # points: rebuild before x values grow long
 REDRAWN = -1  # `update`'s count of points dropped when the line was redrawn whole

@@ -32,7 +32,7 @@ const BACKLOG_REPORT_MS = 1000; // how often the page checks (and, on auto, repo
 const BEHIND_MS = 250; // a backlog above this, in consecutive reports, is falling behind
 const BEHIND_REPORTS = 2;
 const AUTO = "auto";
-// As client/dom.py: an off-screen part of the page is drawn in turns, this many a frame, oldest
+// As client/frames.py: an off-screen part of the page is drawn in turns, this many a frame, oldest
 // first; one this close to the viewport counts as on-screen.
 const OFF_SCREEN_VIEWS_PER_FRAME = 4;
 const ON_SCREEN_MARGIN = "200px";
@@ -51,7 +51,7 @@ const LOADING_TEXTS = {
   stale: "Connected, but the server has sent nothing for a few seconds.",
 };
 
-// ---------------------------------------------------------------- views (as client/views.py)
+// ---------------------------------------------------------------- texts (as client/texts.py)
 
 function priceDecimals(price) {
   const magnitude = price > 0 ? Math.floor(Math.log10(price)) + 1 : 1;
@@ -98,7 +98,7 @@ function formatClock(tsUs) {
 const depthScale = (size, largest) => (largest <= 0 ? "scaleX(0)" : `scaleX(${Math.min(1, size / largest).toFixed(3)})`);
 const formatStat = (value, decimals) => (value == null ? PLACEHOLDER : formatNumber(value, decimals));
 
-// The batching readout, as client/views.py batch_text.
+// The batching readout, as client/texts.py batch_text.
 function batchText(setting, intervalMs) {
   if (setting === 0) return "off";
   if (setting === AUTO) {
@@ -662,7 +662,7 @@ class Store {
   }
 }
 
-// ---------------------------------------------------------------- the page
+// ---------------------------------------------------------------- the page (as client/chrome.py, client/writes.py)
 
 function bound(root, attribute, name) {
   const selector = `[${attribute}="${name}"]`;
@@ -715,6 +715,8 @@ class Transform {
     this.style.transform = value;
   }
 }
+
+// ---------------------------------------------------------------- the panels (as client/panels.py)
 
 class Card {
   constructor(element, store) {
@@ -828,7 +830,7 @@ function performanceTexts(report) {
   ];
 }
 
-// The performance panel's live charts (as client/panel_charts.py): once a second, when the
+// The performance panel's live charts (as client/charts.py): once a second, when the
 // frame rate closes a second, each chart gains that second's point and its lines are redrawn.
 class BoundChart {
   constructor(element, series, decimals) {

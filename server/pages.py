@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from client import views
+from client import texts
 from client.protocol import (
     AUTO,
     BOOK_DEPTH,
@@ -45,29 +45,29 @@ def embed_json(value: object) -> str:
 
 def price_card(symbol: str, history: list[float], last: Message | None, window: int) -> Message:
     shown = history[-window:]
-    price, change, direction, volume = views.card_texts(shown, last)
+    price, change, direction, volume = texts.card_texts(shown, last)
     return {
         "symbol": symbol,
         "price": price,
         "change": change,
         "direction": direction,
         "volume": volume,
-        "points": views.sparkline_points(shown),
+        "points": texts.sparkline_points(shown),
     }
 
 
 def ladder(symbol: str, book: Message | None) -> Message:
     return {
         "symbol": symbol,
-        "levels": views.ladder_levels(book),
-        "spread": views.book_spread(book),
+        "levels": texts.ladder_levels(book),
+        "spread": texts.book_spread(book),
     }
 
 
 def system_panel(system: Message | None) -> dict[str, str]:
     if system is None:
-        return {"cpu_pct": views.PLACEHOLDER, "mem_mb": views.PLACEHOLDER, "msg_rate": "0"}
-    cpu, memory, rate = views.system_texts(system)
+        return {"cpu_pct": texts.PLACEHOLDER, "mem_mb": texts.PLACEHOLDER, "msg_rate": "0"}
+    cpu, memory, rate = texts.system_texts(system)
     return {"cpu_pct": cpu, "mem_mb": memory, "msg_rate": rate}
 
 
@@ -87,16 +87,16 @@ def dashboard_context(
         "window": window,
         "window_sizes": WINDOW_SIZES,
         "book_depth": BOOK_DEPTH,
-        "sparkline_width": views.SPARKLINE_WIDTH,
-        "sparkline_height": views.SPARKLINE_HEIGHT,
+        "sparkline_width": texts.SPARKLINE_WIDTH,
+        "sparkline_height": texts.SPARKLINE_HEIGHT,
         "cards": [
             price_card(symbol, history, snapshot["last"].get(symbol), window)
             for symbol, history in snapshot["prices"].items()
         ],
-        "trades_html": views.trades_html(snapshot["trades"]),
+        "trades_html": texts.trades_html(snapshot["trades"]),
         "books": [ladder(symbol, snapshot["books"].get(symbol)) for symbol in snapshot["prices"]],
         "system": system_panel(snapshot["system"]),
-        "placeholder": views.PLACEHOLDER,
+        "placeholder": texts.PLACEHOLDER,
     }
 
 
@@ -156,7 +156,7 @@ async def dashboard(request: Request) -> Response:
     context["batch"] = batch
     context["batch_choices"] = batch_choices(batch)
     # Until the server answers, the page says what it will ask for.
-    context["batch_text"] = views.batch_text(batch if batch == AUTO else int(batch), None)
+    context["batch_text"] = texts.batch_text(batch if batch == AUTO else int(batch), None)
     headers = dict(EMBEDDABLE)
     chosen = BY_KEY[engine]
     bundles = request.app.state.bundles

@@ -49,7 +49,7 @@ AXE_RUN = """async ({tags, rules}) => {
 }"""
 
 # What the engines write in each state the page can show, written here into the server's page
-# (the same attributes and classes as client/dom.py, client/controls.py and baseline.js), so
+# (the same attributes and classes as client/panels.py, client/controls.py and baseline.js), so
 # one page shows every colour the stylesheet gives a state.
 STATES = ("ssr", "loading", "live", "stale", "reconnecting", "offline")
 DIRECTIONS = ("up", "down", "flat")

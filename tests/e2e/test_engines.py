@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
+from client.frames import OFF_SCREEN_VIEWS_PER_FRAME
 from server.launch import free_port
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import IS_LIVE, LIVE_TIMEOUT_MS, PageLog, go_live, open_context
@@ -236,7 +237,6 @@ DRAWN_FRAMES = 120
 SHORT_VIEWPORT: ViewportSize = {"width": 1440, "height": 260}
 TALL_VIEWPORT: ViewportSize = {"width": 1440, "height": 1600}
 ON_SCREEN_MARGIN_PX = 200  # bridge.js and baseline.js draw what is this close as on-screen
-OFF_SCREEN_VIEWS_PER_FRAME = 4  # client/dom.py and baseline.js
 
 
 def test_off_screen_views_draw_in_turns_and_at_once_when_in_view(

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import Page
 
-from client import views
+from client import texts
 from tests.e2e.conftest import PageLog
 
 PRICE_TEXT = re.compile(r"^[\d,]+\.\d+$")
@@ -23,7 +23,7 @@ def test_with_javascript_disabled_the_page_still_shows_real_numbers(
         card = cards.nth(index)
         price = card.locator('[data-field="price"]').inner_text()
         assert PRICE_TEXT.match(price), price
-        assert price == views.format_price(snapshot["prices"][symbol][-1])
+        assert price == texts.format_price(snapshot["prices"][symbol][-1])
         assert card.locator("polyline").get_attribute("points")
     assert static_page.locator('tbody[data-list="trades"] tr').count() > 0
     assert static_page.locator("[data-book] tr[data-level]").count() == 8 * 10

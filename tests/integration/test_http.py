@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client import views
+from client import texts
 from server.mpy import compile_module
 from tests.conftest import ROOT, RunningServer
 
@@ -77,7 +77,7 @@ def test_the_page_shows_the_snapshots_last_prices(page: str) -> None:
         e["text"].strip() for e in elements if e.get("data-field") == "price" and e["tag"] == "div"
     ]
     expected = [
-        views.format_price(snapshot["prices"][s][-1]) for s in snapshot["config"]["symbols"]
+        texts.format_price(snapshot["prices"][s][-1]) for s in snapshot["config"]["symbols"]
     ]
     assert shown == expected
     assert all(re.fullmatch(r"[\d,]+\.\d+", text) for text in shown)
@@ -88,7 +88,7 @@ def test_every_sparkline_is_drawn_from_the_snapshot(page: str) -> None:
     lines = [e for e in parse(page) if e.get("data-field") == "sparkline"]
     assert len(lines) == len(snapshot["config"]["symbols"])
     for line, symbol in zip(lines, snapshot["config"]["symbols"], strict=True):
-        assert line["points"] == views.sparkline_points(snapshot["prices"][symbol][-200:])
+        assert line["points"] == texts.sparkline_points(snapshot["prices"][symbol][-200:])
         assert line["points"], "the page was served after at least one tick"
 
 

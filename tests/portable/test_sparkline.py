@@ -1,7 +1,7 @@
 """The incremental sparkline draws exactly the reference's geometry."""
 
 from client.sparkline import REDRAWN, Sparkline
-from client.views import SPARKLINE_HEIGHT, SPARKLINE_WIDTH, sparkline_points
+from client.texts import SPARKLINE_HEIGHT, SPARKLINE_WIDTH, sparkline_points
 
 TOLERANCE = 0.051  # the reference rounds each coordinate to 0.1
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from client import protocol, views
+from client import protocol, texts
 from client.measure import BEHIND_MS, BEHIND_REPORTS, Measurements
 from client.protocol import ControlError, parse_control
 
@@ -10,11 +10,11 @@ US_PER_MS = 1000
 
 
 def test_the_batch_readout_says_the_mode_and_what_auto_chose() -> None:
-    assert views.batch_text(0, 0) == "off"
-    assert views.batch_text(16, 16) == "16 ms"
-    assert views.batch_text("auto", None) == "auto"
-    assert views.batch_text("auto", 0) == "auto · off"
-    assert views.batch_text("auto", 8) == "auto · 8 ms"
+    assert texts.batch_text(0, 0) == "off"
+    assert texts.batch_text(16, 16) == "16 ms"
+    assert texts.batch_text("auto", None) == "auto"
+    assert texts.batch_text("auto", 0) == "auto · off"
+    assert texts.batch_text("auto", 8) == "auto · 8 ms"
 
 
 def test_batch_controls_parse_with_the_other_fields() -> None:

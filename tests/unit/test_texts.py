@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from client.protocol import BOOK_DEPTH, price_decimals
-from client.views import (
+from client.texts import (
     book_spread,
     change_direction,
     depth_scale,

@@ -1,31 +1,31 @@
 """Views in every engine: the same text for the same numbers."""
 
-from client import views
+from client import texts
 from client.protocol import Message
 
 
 def test_sparkline_follows_the_reference_formula_on_exact_values():
     # Values chosen so no coordinate lands on a .x5 tie, which engines round differently.
-    assert views.sparkline_points([1.0, 3.0, 2.0], 100.0, 50.0) == "0.0,50.0 50.0,0.0 100.0,25.0"
+    assert texts.sparkline_points([1.0, 3.0, 2.0], 100.0, 50.0) == "0.0,50.0 50.0,0.0 100.0,25.0"
 
 
 def test_a_flat_series_lies_on_the_bottom_edge_and_one_point_at_zero():
-    assert views.sparkline_points([5.0, 5.0], 10.0, 8.0) == "0.0,8.0 10.0,8.0"
-    assert views.sparkline_points([5.0], 10.0, 8.0) == "0.0,8.0"
-    assert views.sparkline_points([], 10.0, 8.0) == ""
+    assert texts.sparkline_points([5.0, 5.0], 10.0, 8.0) == "0.0,8.0 10.0,8.0"
+    assert texts.sparkline_points([5.0], 10.0, 8.0) == "0.0,8.0"
+    assert texts.sparkline_points([], 10.0, 8.0) == ""
 
 
 def test_prices_are_grouped_with_their_precision():
-    assert views.format_price(45123.456) == "45,123.46"
-    assert views.format_price(0.4561234) == "0.456123"
-    assert views.format_price(None) == views.PLACEHOLDER
+    assert texts.format_price(45123.456) == "45,123.46"
+    assert texts.format_price(0.4561234) == "0.456123"
+    assert texts.format_price(None) == texts.PLACEHOLDER
 
 
 def test_changes_carry_a_sign_and_a_direction():
-    assert views.format_change(1.234) == "+1.23%"
-    assert views.format_change(-0.5) == "\u22120.50%"
-    assert views.change_direction(-0.5) == "down"
-    assert views.change_direction(0.0001) == "flat"
+    assert texts.format_change(1.234) == "+1.23%"
+    assert texts.format_change(-0.5) == "\u22120.50%"
+    assert texts.change_direction(-0.5) == "down"
+    assert texts.change_direction(0.0001) == "flat"
 
 
 def test_ladder_rows_run_from_the_fifth_ask_down_to_the_fifth_bid():
@@ -33,7 +33,7 @@ def test_ladder_rows_run_from_the_fifth_ask_down_to_the_fifth_bid():
         "bids": [[99.0 - i, 1.0 + i] for i in range(5)],
         "asks": [[100.0 + i, 1.0] for i in range(5)],
     }
-    rows = views.ladder_levels(book)
+    rows = texts.ladder_levels(book)
     assert [row[0] for row in rows] == [
         "104.000",
         "103.000",
@@ -47,21 +47,21 @@ def test_ladder_rows_run_from_the_fifth_ask_down_to_the_fifth_bid():
         "95.0000",
     ]
     assert rows[9][2] == "scaleX(1.000)"
-    assert views.ladder_levels(None)[0] == views.EMPTY_LEVEL
+    assert texts.ladder_levels(None)[0] == texts.EMPTY_LEVEL
 
 
 def test_trade_rows_escape_what_they_show():
-    row = views.trade_row_html({"ts": 0, "symbol": "<b>", "side": "buy", "price": 1.0, "size": 2.0})
+    row = texts.trade_row_html({"ts": 0, "symbol": "<b>", "side": "buy", "price": 1.0, "size": 2.0})
     assert "<b>" not in row
     assert "&lt;b&gt;" in row
 
 
 def ladder_at_once(book: Message) -> "list[str]":
     """Every cell's text, then the spread, as the one format operation writes them."""
-    ladder = views.full_ladder(book)
+    ladder = texts.full_ladder(book)
     assert ladder is not None
     layout, arguments = ladder
-    return "\u001f".join(views.ladder_fields(layout)).format(*arguments).split("\u001f")
+    return "\u001f".join(texts.ladder_fields(layout)).format(*arguments).split("\u001f")
 
 
 def test_a_full_ladder_formatted_at_once_shows_what_its_cells_would():
@@ -74,9 +74,9 @@ def test_a_full_ladder_formatted_at_once_shows_what_its_cells_would():
         scaled = {side: [[p * scale, s] for p, s in levels] for side, levels in book.items()}
         at_once = ladder_at_once(scaled)
         one_by_one: list[str] = []
-        for row in views.ladder_levels(scaled):
+        for row in texts.ladder_levels(scaled):
             one_by_one.extend(row)
-        one_by_one.append(views.book_spread(scaled))
+        one_by_one.append(texts.book_spread(scaled))
         assert at_once == one_by_one, scale
 
 
@@ -85,13 +85,13 @@ def test_a_ladder_whose_prices_differ_in_decimals_is_formatted_price_by_price():
         "bids": [[0.99 - 0.01 * i, 1.0] for i in range(5)],  # 0.99 has 6 decimals, 1.00 has 5
         "asks": [[1.0 + 0.01 * i, 1.0] for i in range(5)],
     }
-    ladder = views.full_ladder(book)
+    ladder = texts.full_ladder(book)
     assert ladder is not None
     layout, arguments = ladder
-    assert layout[0] == views.PRICE_TEXTS
-    assert arguments[4] == views.format_price(1.0)  # the best ask, after the other four
-    assert arguments[5] == views.format_price(0.99)
-    one_by_one = [text for row in views.ladder_levels(book) for text in row]
+    assert layout[0] == texts.PRICE_TEXTS
+    assert arguments[4] == texts.format_price(1.0)  # the best ask, after the other four
+    assert arguments[5] == texts.format_price(0.99)
+    one_by_one = [text for row in texts.ladder_levels(book) for text in row]
     assert ladder_at_once(book)[:-1] == one_by_one
 
 
@@ -100,18 +100,18 @@ def test_a_grouped_price_that_would_round_up_to_the_next_thousand_is_formatted_a
         "bids": [[45999.996 - 10.0 * i, 1.0] for i in range(5)],  # "46,000.00" at the top
         "asks": [[46010.0 + 10.0 * i, 1.0] for i in range(5)],
     }
-    ladder = views.full_ladder(book)
+    ladder = texts.full_ladder(book)
     assert ladder is not None
-    assert ladder[0][0] == views.PRICE_TEXTS
+    assert ladder[0][0] == texts.PRICE_TEXTS
     cells = ladder_at_once(book)
     assert cells[15] == "46,000.00"
-    assert cells[15] == views.ladder_levels(book)[5][0]
+    assert cells[15] == texts.ladder_levels(book)[5][0]
 
 
 def test_integer_prices_and_sizes_format_like_floats():
     book = {"bids": [[99 - i, 2] for i in range(5)], "asks": [[100 + i, 1] for i in range(5)]}
-    one_by_one = [text for row in views.ladder_levels(book) for text in row]
-    one_by_one.append(views.book_spread(book))
+    one_by_one = [text for row in texts.ladder_levels(book) for text in row]
+    one_by_one.append(texts.book_spread(book))
     assert ladder_at_once(book) == one_by_one
 
 
@@ -120,24 +120,24 @@ def test_only_full_books_are_formatted_at_once():
         "bids": [[99.0 - i, 1.0] for i in range(5)],
         "asks": [[100.0 + i, 1.0] for i in range(5)],
     }
-    assert views.full_ladder(full) is not None
-    assert views.full_ladder(None) is None
-    assert views.full_ladder({"bids": full["bids"][:4], "asks": full["asks"]}) is None
+    assert texts.full_ladder(full) is not None
+    assert texts.full_ladder(None) is None
+    assert texts.full_ladder({"bids": full["bids"][:4], "asks": full["asks"]}) is None
     empty_sizes = {"bids": [[99.0 - i, 0.0] for i in range(5)], "asks": full["asks"]}
     empty_sizes["asks"] = [[100.0 + i, 0.0] for i in range(5)]
-    assert views.full_ladder(empty_sizes) is None
+    assert texts.full_ladder(empty_sizes) is None
 
 
 def test_numbers_group_thousands_and_sign_like_the_reference():
-    assert views.format_number(1234.5, 2) == "1,234.50"
-    assert views.format_number(123456.789, 1) == "123,456.8"
-    assert views.format_number(1234567.0, 0) == "1,234,567"
-    assert views.format_number(-1234.5, 2) == "\u22121,234.50"
-    assert views.format_number(-0.0, 2) == "0.00"
-    assert views.format_number(-0.001, 2) == "0.00"
-    assert views.format_number(999.999, 2) == "1,000.00"
-    assert views.format_number(1234567.0, 2) == "1,234,567.00"
-    assert views.format_number(-1234567.0, 0) == "\u22121,234,567"
-    assert views.format_number(float("nan"), 2) == "nan"
-    assert views.format_number(float("inf"), 2) == "inf"
-    assert views.format_number(float("-inf"), 0) == "\u2212inf"
+    assert texts.format_number(1234.5, 2) == "1,234.50"
+    assert texts.format_number(123456.789, 1) == "123,456.8"
+    assert texts.format_number(1234567.0, 0) == "1,234,567"
+    assert texts.format_number(-1234.5, 2) == "\u22121,234.50"
+    assert texts.format_number(-0.0, 2) == "0.00"
+    assert texts.format_number(-0.001, 2) == "0.00"
+    assert texts.format_number(999.999, 2) == "1,000.00"
+    assert texts.format_number(1234567.0, 2) == "1,234,567.00"
+    assert texts.format_number(-1234567.0, 0) == "\u22121,234,567"
+    assert texts.format_number(float("nan"), 2) == "nan"
+    assert texts.format_number(float("inf"), 2) == "inf"
+    assert texts.format_number(float("-inf"), 0) == "\u2212inf"

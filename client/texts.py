@@ -1,4 +1,5 @@
-"""Pure functions from state to what the page shows: text and SVG attributes.
+"""The texts the page shows, as pure functions of the state: numbers, prices, times, the trade
+tape's rows and the SVG sparkline's attributes.
 
 The server renders the first page with these and the Python engines update it with the same
 functions, so SSR and live rendering cannot disagree. Portable to MicroPython.
@@ -87,8 +88,8 @@ WHOLE_REST_BELOW = 999.0  # a rest below this cannot round up to the next thousa
 
 
 def format_number(value: float, decimals: int) -> str:
-    # Under MicroPython each operation costs ~0.5 µs: the common cases take the fewest (this
-    # runs ~100 times per frame).
+    # This runs for most numbers of every frame, and under MicroPython each operation counts:
+    # the common cases take the fewest.
     if value > 0:  # not NaN, and not -0.0, which "%f" would sign
         if value < PLAIN_BELOW:
             return _FIXED[decimals] % value
@@ -262,7 +263,7 @@ def ladder_levels(book: Message | None) -> list[tuple[str, str, str]]:
 
 
 # A whole ladder is written with one str.format (under MicroPython each call, slice or format
-# costs ~1 µs, and a ladder has 31 cells): `full_ladder` gives a layout and the arguments, and
+# is dear, and a ladder has 31 cells): `full_ladder` gives a layout and the arguments, and
 # `ladder_fields(layout)` the field of each cell, row after row as `ladder_levels` orders them
 # (price, size, depth bar), then the spread; a field names its argument by position.
 LADDER_ROWS = 2 * BOOK_DEPTH
