@@ -39,9 +39,11 @@ load: install-test
 soak: install-test
 	$(PY) -m bench.soak $(ARGS)
 
+# Python by ruff; the JavaScript (and the stylesheets) by Biome, pinned in package.json.
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	node_modules/.bin/biome ci
 
 typecheck: install-test
 	$(VENV)/bin/mypy

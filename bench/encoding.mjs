@@ -93,18 +93,16 @@ const { loadMicroPython } = await import(setup.micropython);
 const printed = [];
 const mp = await loadMicroPython({ stdout: (l) => printed.push(l), stderr: (l) => printed.push(l) });
 writeFallback(mp.FS);
-{
-  mp.runPython(PYTHON);
-  // Bytes cross as base64 text: MicroPython's bridge has no Uint8Array to bytes conversion.
-  mp.globals.set("frames_json", framesJson);
-  mp.globals.set("blobs_b64", JSON.stringify(setup.frames.map((frame) => frame.msgpack)));
-  mp.globals.set("seconds", setup.seconds);
-  mp.runPython(
-    "import binascii\nblobs = [binascii.a2b_base64(b.encode()) for b in json.loads(blobs_b64)]\n" +
-      "mp_out = run(frames_json, blobs, seconds)\n",
-  );
-  for (const [frame, codec, us, error] of JSON.parse(mp.globals.get("mp_out"))) {
-    results.push({ engine: "mpy", codec, frame, us, error });
-  }
+mp.runPython(PYTHON);
+// Bytes cross as base64 text: MicroPython's bridge has no Uint8Array to bytes conversion.
+mp.globals.set("frames_json", framesJson);
+mp.globals.set("blobs_b64", JSON.stringify(setup.frames.map((frame) => frame.msgpack)));
+mp.globals.set("seconds", setup.seconds);
+mp.runPython(
+  "import binascii\nblobs = [binascii.a2b_base64(b.encode()) for b in json.loads(blobs_b64)]\n" +
+    "mp_out = run(frames_json, blobs, seconds)\n",
+);
+for (const [frame, codec, us, error] of JSON.parse(mp.globals.get("mp_out"))) {
+  results.push({ engine: "mpy", codec, frame, us, error });
 }
 process.stdout.write(JSON.stringify(results));

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 US_PER_MS = 1000.0
 BEHIND_MS = 250.0  # a backlog above this, in consecutive reports, is falling behind
 BEHIND_REPORTS = 2
+RENDER_SAMPLES = FPS_SAMPLES * 60  # ms of view work per frame: a minute of frames
+# µs of panel work per frame, over ten seconds of frames at 60 Hz: it is nearly always 0 or a
+# few µs, and MicroPython sorts many equal values slowly, so a minute's would cost the panel a
+# good part of a frame.
+PANEL_SAMPLES = FPS_SAMPLES * 10
 
 
 class Measurements:
@@ -44,11 +49,8 @@ class Measurements:
         self.latency = Samples(LATENCY_SAMPLES)
         self.wire = Samples(LATENCY_SAMPLES)
         self.handler = Samples(LATENCY_SAMPLES)
-        self.render = Samples(FPS_SAMPLES * 60)  # ms of view work per frame: a minute of frames
-        # µs of panel work per frame, over ten seconds of frames at 60 Hz: it is nearly always
-        # 0 or a few µs, and MicroPython sorts many equal values slowly, so a minute's would
-        # cost the panel a good part of a frame.
-        self.panel = Samples(FPS_SAMPLES * 10)
+        self.render = Samples(RENDER_SAMPLES)
+        self.panel = Samples(PANEL_SAMPLES)
         self.fps = FrameRate(now_ms)
         self.rate = PerSecond(now_ms)
         self.unpainted: list[float] = []  # receipt times of messages no frame has shown yet

@@ -74,7 +74,7 @@ def _is_level_list(levels: object) -> bool:
 
 
 # The fields each stream message must carry as numbers (besides what its handler checks).
-_NUMERIC_FIELDS = {
+NUMERIC_FIELDS = {
     PRICE: ("price", "volume", "ts"),
     TRADE: ("price", "size", "ts"),
     BOOK: ("ts",),
@@ -90,7 +90,7 @@ def well_formed(message: Message) -> bool:
     seq = message.get("seq")
     if seq is not None and type(seq) is not int:  # a bool's type is bool
         return False
-    names = _NUMERIC_FIELDS.get(kind)  # type: ignore[arg-type]
+    names = NUMERIC_FIELDS.get(kind)  # type: ignore[arg-type]
     if names is not None and not _are_numbers(message, names):
         return False
     if kind in _WITH_SYMBOL and type(message.get("symbol")) is not str:

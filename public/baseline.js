@@ -77,7 +77,7 @@ const changePct = (first, last) => (first ? ((last - first) / first) * 100 : 0);
 
 function formatChange(pct) {
   if (pct == null) return PLACEHOLDER;
-  const text = Math.abs(pct).toFixed(2) + "%";
+  const text = `${Math.abs(pct).toFixed(2)}%`;
   if (text === "0.00%") return text;
   return (pct > 0 ? "+" : MINUS) + text;
 }
@@ -95,7 +95,8 @@ function formatClock(tsUs) {
   return `${two(Math.floor(inDay / 3600))}:${two(Math.floor((inDay % 3600) / 60))}:${two(inDay % 60)}.${String(millis).padStart(3, "0")}`;
 }
 
-const depthScale = (size, largest) => (largest <= 0 ? "scaleX(0)" : `scaleX(${Math.min(1, size / largest).toFixed(3)})`);
+const depthScale = (size, largest) =>
+  largest <= 0 ? "scaleX(0)" : `scaleX(${Math.min(1, size / largest).toFixed(3)})`;
 const formatStat = (value, decimals) => (value == null ? PLACEHOLDER : formatNumber(value, decimals));
 
 // The batching readout, as client/texts.py batch_text.
@@ -112,8 +113,8 @@ const batchValue = (text) => (text === AUTO ? AUTO : Number(text));
 
 function behindAdvice(backlogMs, batchMode) {
   const late = `Even the newest messages arrive ${formatStat(backlogMs, 0)} ms late. `;
-  if (batchMode === 0) return late + "Batching lets this page take many messages per call: try auto batching.";
-  return late + "It is batched already: a longer tick period (slider) lightens the stream.";
+  if (batchMode === 0) return `${late}Batching lets this page take many messages per call: try auto batching.`;
+  return `${late}It is batched already: a longer tick period (slider) lightens the stream.`;
 }
 
 function escapeHtml(text) {
@@ -144,7 +145,9 @@ function ladderLevels(book) {
   for (const [, size] of bids) largest = Math.max(largest, size);
   for (const [, size] of asks) largest = Math.max(largest, size);
   const rows = (levels) => {
-    const filled = levels.slice(0, BOOK_DEPTH).map(([price, size]) => [formatPrice(price), formatSize(size), depthScale(size, largest)]);
+    const filled = levels
+      .slice(0, BOOK_DEPTH)
+      .map(([price, size]) => [formatPrice(price), formatSize(size), depthScale(size, largest)]);
     while (filled.length < BOOK_DEPTH) filled.push(EMPTY_LEVEL);
     return filled;
   };
@@ -152,7 +155,7 @@ function ladderLevels(book) {
 }
 
 function bookSpread(book) {
-  if (!book || !book.bids.length || !book.asks.length) return PLACEHOLDER;
+  if (!book?.bids.length || !book.asks.length) return PLACEHOLDER;
   const bid = book.bids[0][0];
   const ask = book.asks[0][0];
   return formatNumber(ask - bid, priceDecimals(ask));
@@ -179,7 +182,13 @@ class Sparkline {
     }
     const first = total - history.length;
     const knownEnd = this.first + this.points.length;
-    if (!this.points.length || first < this.first || first > knownEnd || total < knownEnd || total - this.baseIndex > REBASE_AFTER) {
+    if (
+      !this.points.length ||
+      first < this.first ||
+      first > knownEnd ||
+      total < knownEnd ||
+      total - this.baseIndex > REBASE_AFTER
+    ) {
       this.baseIndex = first;
       this.baseValue = history[0];
       this.points = history.map((value, offset) => this.point(first + offset, value));
@@ -211,15 +220,13 @@ class Sparkline {
 
 const SECONDS_SHOWN = FPS_SAMPLES; // one point per second: the last minute
 const SLOT_WIDTH = 10; // between two seconds' points; whole-number coordinates, as client/charts.py
-const CHART_WIDTH = SLOT_WIDTH * (SECONDS_SHOWN - 1);
 const CHART_HEIGHT = 100;
 const SMALLEST_TOP = 1;
 // Bins of receipt-to-paint latency, ms, the same as every engine's: bin i holds
 // edges[i] <= latency < edges[i + 1]; the first also holds anything below, the last anything above.
 const LATENCY_EDGES_MS = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
-  21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
-  40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 5000,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+  32, 33, 34, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 5000,
 ];
 
 // How many values of the sorted `ordered` are below `limit`.
@@ -306,7 +313,8 @@ class SecondsChart {
   // [points of each series, the first series' newest value, the scale's top].
   drawn() {
     let top = null;
-    for (const series of this.series) for (const value of series) if (value !== null) top = Math.max(top ?? SMALLEST_TOP, value);
+    for (const series of this.series)
+      for (const value of series) if (value !== null) top = Math.max(top ?? SMALLEST_TOP, value);
     if (top === null) return [this.series.map(() => ""), null, null];
     const first = this.series[0];
     return [this.series.map((series) => linePoints(series, top)), first.length ? first[first.length - 1] : null, top];
@@ -504,7 +512,9 @@ const NUMERIC_FIELDS = {
   gap: ["first", "last"],
 };
 const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
-const isLevels = (levels) => Array.isArray(levels) && levels.every((level) => Array.isArray(level) && level.length === 2 && isNumber(level[0]) && isNumber(level[1]));
+const isLevels = (levels) =>
+  Array.isArray(levels) &&
+  levels.every((level) => Array.isArray(level) && level.length === 2 && isNumber(level[0]) && isNumber(level[1]));
 
 function wellFormed(message) {
   if (message.seq != null && !Number.isInteger(message.seq)) return false;
@@ -816,17 +826,39 @@ class Tape {
 }
 
 const PERFORMANCE_FIELDS = [
-  "rate", "received", "gaps", "latency-mean", "latency-p50", "latency-p95", "wire-p50", "wire-p95",
-  "handler-p50", "handler-p95", "fps-last", "fps-mean", "fps-min", "ready",
+  "rate",
+  "received",
+  "gaps",
+  "latency-mean",
+  "latency-p50",
+  "latency-p95",
+  "wire-p50",
+  "wire-p95",
+  "handler-p50",
+  "handler-p95",
+  "fps-last",
+  "fps-mean",
+  "fps-min",
+  "ready",
 ];
 
 function performanceTexts(report) {
   const { latency_ms: latency, wire_ms: wire, handler_us: handler, fps } = report;
   return [
-    formatStat(report.rate, 0), formatVolume(report.received), formatVolume(report.gaps),
-    formatStat(latency.mean, 2), formatStat(latency.p50, 2), formatStat(latency.p95, 2),
-    formatStat(wire.p50, 2), formatStat(wire.p95, 2), formatStat(handler.p50, 0), formatStat(handler.p95, 0),
-    formatStat(fps.last, 1), formatStat(fps.mean, 1), formatStat(fps.min, 1), formatStat(report.ready_ms, 0),
+    formatStat(report.rate, 0),
+    formatVolume(report.received),
+    formatVolume(report.gaps),
+    formatStat(latency.mean, 2),
+    formatStat(latency.p50, 2),
+    formatStat(latency.p95, 2),
+    formatStat(wire.p50, 2),
+    formatStat(wire.p95, 2),
+    formatStat(handler.p50, 0),
+    formatStat(handler.p95, 0),
+    formatStat(fps.last, 1),
+    formatStat(fps.mean, 1),
+    formatStat(fps.min, 1),
+    formatStat(report.ready_ms, 0),
   ];
 }
 
@@ -844,7 +876,9 @@ class BoundChart {
   add(values) {
     this.seconds.add(values);
     const [lines, newest, top] = this.seconds.drawn();
-    this.lines.forEach((line, i) => line.show(lines[i]));
+    this.lines.forEach((line, i) => {
+      line.show(lines[i]);
+    });
     this.now.show(formatStat(newest, this.decimals));
     this.top.show(formatStat(top, this.decimals));
   }
@@ -938,8 +972,12 @@ class Engine {
     this.symbols = this.store.symbols.join("\n");
     this.store.received = 0;
     this.measurements = new Measurements(performance.now());
-    this.cards = new Map([...document.querySelectorAll(".card[data-symbol]")].map((el) => [el.dataset.symbol, new Card(el, this.store)]));
-    this.ladders = new Map([...document.querySelectorAll("[data-book]")].map((el) => [el.dataset.book, new Ladder(el, this.store)]));
+    this.cards = new Map(
+      [...document.querySelectorAll(".card[data-symbol]")].map((el) => [el.dataset.symbol, new Card(el, this.store)]),
+    );
+    this.ladders = new Map(
+      [...document.querySelectorAll("[data-book]")].map((el) => [el.dataset.book, new Ladder(el, this.store)]),
+    );
     this.tape = new Tape(bound(document, "data-list", "trades"), this.store);
     const system = bound(document, "data-panel", "system");
     this.systemView = new SystemPanel(system, this.store);
@@ -959,7 +997,9 @@ class Engine {
     this.store.dirtySystem = false;
     this.store.onConfig = (frequencyMs) => this.followServer(frequencyMs);
     this.store.onError = (error) => this.toast(`Server: ${error.code}`, error.message);
-    this.store.onBatch = (reply) => { this.batchReadout.textContent = batchText(reply.batch_ms, reply.interval_ms); };
+    this.store.onBatch = (reply) => {
+      this.batchReadout.textContent = batchText(reply.batch_ms, reply.interval_ms);
+    };
     this.behindBanner = bound(document, "data-bind", "behind");
     this.behindText = field(document, "behind-text");
     this.nextBacklogMs = 0;

@@ -34,7 +34,14 @@ const windowSize = new URLSearchParams(location.search).get("window") || "200";
 const ownHost = document.getElementById("pane-b").dataset.engine === "py" ? "b" : "a";
 const panes = ["a", "b"].map((key) => {
   const frame = document.getElementById(`pane-${key}`);
-  return { key, frame, engine: frame.dataset.engine, host: key === ownHost ? hostname : other, metrics: null, crashed: null };
+  return {
+    key,
+    frame,
+    engine: frame.dataset.engine,
+    host: key === ownHost ? hostname : other,
+    metrics: null,
+    crashed: null,
+  };
 });
 for (const pane of panes) {
   pane.origin = `${protocol}//${pane.host}:${port}`;
@@ -70,7 +77,11 @@ function render() {
     ratioCell.textContent = x != null && y ? `${(x / y).toFixed(2)}×` : PLACEHOLDER;
   });
   for (const pane of panes) {
-    document.querySelector(`[data-field="state-${pane.key}"]`).textContent = pane.crashed ? "crashed" : pane.metrics ? pane.metrics.state : "loading";
+    document.querySelector(`[data-field="state-${pane.key}"]`).textContent = pane.crashed
+      ? "crashed"
+      : pane.metrics
+        ? pane.metrics.state
+        : "loading";
   }
 }
 
@@ -155,7 +166,9 @@ function drawDistributions() {
   const shown = drawn.filter((shares) => shares !== null);
   if (!shown.length) return;
   const [endMs, step] = xAxisOf(shown);
-  panes.forEach((pane, i) => pane.line.setAttribute("points", drawn[i] ? cdfPoints(drawn[i], endMs) : ""));
+  panes.forEach((pane, i) => {
+    pane.line.setAttribute("points", drawn[i] ? cdfPoints(drawn[i], endMs) : "");
+  });
   if (endMs !== shownEndMs) {
     shownEndMs = endMs;
     drawTicks(endMs, step);
