@@ -25,4 +25,5 @@ def variants(engines: tuple[str, ...], modes: tuple[str, ...]) -> list[str]:
 
 
 def mode_url(url: str, mode: str) -> str:
-    return url if mode == UNBATCHED else f"{url}&batch={mode}"
+    """Always explicit: a page without `?batch=` uses the dashboard's default (auto)."""
+    return f"{url}&batch={mode}"

@@ -43,10 +43,11 @@ class Connection:
             "retry": runtime.proxy(self._retry),
         }
 
-    def open(self) -> None:
+    def open(self, fresh: bool = False) -> None:
+        """Connect; `fresh`: from a new snapshot, even after a failure (never resume)."""
         self._timer = None
         handles = self._handles
-        if not self.failures:
+        if not (self.failures or fresh):
             # The page may have opened this very socket while the runtime loaded: adopt it.
             early = runtime.local().adopt(
                 self.url, handles["message"], handles["open"], handles["close"]
@@ -55,7 +56,8 @@ class Connection:
                 self.socket = early
                 return
         # Coming back, the server sends only what was missed, not a whole new snapshot.
-        socket = runtime.new_websocket(self.url + (self.resume_query() if self.failures else ""))
+        resume = self.resume_query() if self.failures and not fresh else ""
+        socket = runtime.new_websocket(self.url + resume)
         runtime.local().listen(socket, handles["message"])
         socket.onopen = handles["open"]
         socket.onclose = handles["close"]
@@ -67,6 +69,16 @@ class Connection:
             return False
         self.socket.send(json.dumps(payload))
         return True
+
+    def reopen_fresh(self) -> None:
+        """Drop this socket with whatever it still holds, and start again from a snapshot."""
+        stale, self.socket = self.socket, None
+        if self._timer is not None:  # a reconnect was due anyway: this one replaces it
+            runtime.clear_timeout(self._timer)
+        if stale is not None:
+            stale.onclose = None  # not a failure: nothing to retry
+            stale.close(NORMAL_CLOSURE)
+        self.open(fresh=True)
 
     def close(self) -> None:
         self._closing = True

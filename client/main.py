@@ -13,13 +13,14 @@ from .chrome import Toasts, bind_errors, bind_status
 from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
 from .frames import Frames, WorkerFrames
-from .measure import Measurements
+from .measure import HOPELESS_MS, HOPELESS_REPORTS, Measurements
 from .panel import PerformancePanel
 from .panels import hydrate
 from .protocol import (
     AUTO,
     BACKLOG_MS,
     BATCH_MS,
+    CONFLATED_MODE,
     DEFAULT_WINDOW,
     SNAPSHOT,
     WINDOW_SIZES,
@@ -27,7 +28,7 @@ from .protocol import (
 )
 from .signals import batch
 from .store import LIVE, OFFLINE, RECONNECTING, STALE, STALE_AFTER_MS, Store
-from .texts import format_stat
+from .texts import BEHIND_TITLE, CONFLATED_TITLE, conflated_text, format_stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 SNAPSHOT_ELEMENT = "tickscope-snapshot"
 BACKLOG_REPORT_MS = 1000.0  # how often the page checks (and, on auto, reports) its backlog
+HOPELESS_REASON = "the page was over {:g} s behind for {} s; it started again from the newest data"
 REPORT_POST_MS = 250.0  # worker mode: how often the main thread gets a fresh metrics() report
 # What applying a message of a known type with missing or mistyped fields raises: it is
 # counted as unknown, with nothing to show.
@@ -81,7 +83,9 @@ class App:
         self.toasts = Toasts(document)
         self.views.append(bind_errors(self.store, self.toasts))
         self.panel = PerformancePanel(
-            self.frames.writes, self.measurements, lambda: (self.store.received, self.store.gaps)
+            self.frames.writes,
+            self.measurements,
+            lambda: (self.store.received, self.store.gaps, self.store.conflated),
         )
         self.frames.writes.bind()
         self.frames.watch()
@@ -97,6 +101,7 @@ class App:
         )
         self.behind_banner = document.querySelector('[data-bind="behind"]')
         self.behind_text = document.querySelector('[data-field="behind-text"]')
+        self.behind_title = document.querySelector('[data-field="behind-title"]')
         self._next_backlog_ms = 0.0
         self._next_post_ms = 0.0
         self._api = {
@@ -222,24 +227,46 @@ class App:
             runtime.local().report(json.dumps(self.report()))
 
     def _check_backlog(self) -> None:
-        """Report the backlog to auto; warn on the page while the client falls behind."""
+        """Report the backlog to auto; say on the page while the client falls behind or is
+        conflated; start afresh when even conflation leaves it hopelessly behind."""
         measurements = self.measurements
         backlog = measurements.take_backlog()
         if backlog is not None and self.controls.batch == AUTO:
             self.connection.send({BACKLOG_MS: int(max(0.0, backlog))})
-        behind = measurements.behind
-        if behind:
+        if measurements.hopeless:
+            self._start_afresh()
+        conflated = self._conflated()
+        if conflated:
+            self.behind_title.textContent = CONFLATED_TITLE
+            self.behind_text.textContent = conflated_text(self.store.conflated_lately)
+        elif measurements.behind:
+            self.behind_title.textContent = BEHIND_TITLE
             self.behind_text.textContent = behind_advice(backlog, self.controls.batch)
-        if bool(self.behind_banner.hidden) == behind:
-            self.behind_banner.hidden = not behind
+        shown = conflated or measurements.behind
+        if bool(self.behind_banner.hidden) == shown:
+            self.behind_banner.hidden = not shown
+
+    def _conflated(self) -> bool:
+        notice = self.store.delivery.peek()
+        return notice is not None and notice["mode"] == CONFLATED_MODE
+
+    def _start_afresh(self) -> None:
+        """Drop the socket, and the stale backlog queued in it, for a fresh snapshot."""
+        reason = HOPELESS_REASON.format(HOPELESS_MS / 1000.0, HOPELESS_REPORTS)
+        runtime.warn("tickscope: " + reason)
+        self.measurements.restarted()
+        self.store.expect_fresh_snapshot(reason)
+        self.connection.reopen_fresh()
 
     # -- window.tickscope ------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
         reply = self.store.batch.peek()  # the server's word on the mode in force
         self.measurements.batch = str(reply[BATCH_MS]) if reply is not None else "0"
+        self.measurements.delivery = "conflated" if self._conflated() else "full"
+        store = self.store
         return self.measurements.report(
-            self.engine, self.store.state.peek(), self.store.received, self.store.gaps
+            self.engine, store.state.peek(), store.received, store.gaps, store.conflated
         )
 
     def metrics_text(self) -> str:
@@ -269,8 +296,7 @@ class App:
 
     def switch_engine(self, engine: str) -> None:
         window = str(self.store.window.peek())
-        batch_mode = self.controls.batch
-        batched = "" if batch_mode == 0 else "&batch=" + str(batch_mode)
+        batched = "&batch=" + str(self.controls.batch)
         self.window.location.assign("/?engine=" + engine + "&window=" + window + batched)
 
 

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 US_PER_MS = 1000.0
 BEHIND_MS = 250.0  # a backlog above this, in consecutive reports, is falling behind
 BEHIND_REPORTS = 2
+# The last resort: a backlog above this in consecutive reports (a second apart) is one that
+# conflation did not clear (it sits in the socket already); the page starts afresh instead.
+HOPELESS_MS = 2000.0
+HOPELESS_REPORTS = 3
 RENDER_SAMPLES = FPS_SAMPLES * 60  # ms of view work per frame: a minute of frames
 # µs of panel work per frame, over ten seconds of frames at 60 Hz: it is nearly always 0 or a
 # few µs, and MicroPython sorts many equal values slowly, so a minute's would cost the panel a
@@ -58,7 +62,9 @@ class Measurements:
         self.ready_ms: float | None = None
         self.backlog_ms: float | None = None
         self.late_reports = 0
+        self.hopeless_reports = 0
         self.batch = "0"  # the batch mode in force: "0", "N" (ms) or "auto"
+        self.delivery = "full"  # "full", or "conflated" while the server conflates
 
     def received(self, received_ms: float, ts_us: int | None, handler_us: float) -> None:
         self.unpainted.append(received_ms)
@@ -93,11 +99,26 @@ class Measurements:
             self.late_reports += 1
         elif backlog is not None:
             self.late_reports = 0
+        if backlog is not None and backlog > HOPELESS_MS:
+            self.hopeless_reports += 1
+        elif backlog is not None:
+            self.hopeless_reports = 0
         return backlog
 
     @property
     def behind(self) -> bool:
         return self.late_reports >= BEHIND_REPORTS
+
+    @property
+    def hopeless(self) -> bool:
+        """Behind by over HOPELESS_MS for HOPELESS_REPORTS reports in a row."""
+        return self.hopeless_reports >= HOPELESS_REPORTS
+
+    def restarted(self) -> None:
+        """The stream starts afresh: the old backlog says nothing of the new one."""
+        self.hopeless_reports = 0
+        self.late_reports = 0
+        self.backlog_ms = None
 
     def painted(self, paint_ms: float) -> None:
         """The frame applying every unpainted message runs at `paint_ms`."""
@@ -138,7 +159,9 @@ class Measurements:
         self.unpainted = []
         self.posted = []
 
-    def report(self, engine: str, state: str, received: int, gaps: int) -> dict[str, Any]:
+    def report(
+        self, engine: str, state: str, received: int, gaps: int, conflated: int = 0
+    ) -> dict[str, Any]:
         """The `window.tickscope.metrics()` schema, the same for every engine."""
         ordered_latency = self.latency.ordered()
         latency = summarize_ordered(ordered_latency)
@@ -151,6 +174,8 @@ class Measurements:
             "state": state,
             "received": received,
             "gaps": gaps,
+            "conflated": conflated,
+            "delivery": self.delivery,
             "rate": self.rate.last,
             "latency_ms": latency,
             "wire_ms": {"p50": wire["p50"], "p95": wire["p95"]},

@@ -35,6 +35,7 @@ PERFORMANCE_FIELDS = (
     "rate",
     "received",
     "gaps",
+    "conflated",
     "latency-mean",
     "latency-p50",
     "latency-p95",
@@ -59,6 +60,7 @@ def performance_texts(report: dict[str, Any]) -> list[str]:
         texts.format_stat(report["rate"], 0),
         texts.format_volume(report["received"]),
         texts.format_volume(report["gaps"]),
+        texts.format_volume(report["conflated"]),
         texts.format_stat(latency["mean"], 2),
         texts.format_stat(latency["p50"], 2),
         texts.format_stat(latency["p95"], 2),
@@ -122,9 +124,10 @@ class PerformancePanel:
         self,
         writes: Writes,
         measurements: Measurements,
-        counts: Callable[[], tuple[int, int]],
+        counts: Callable[[], tuple[int, int, int]],
     ) -> None:
-        """`counts` gives the messages received and the gaps, as metrics() reports them."""
+        """`counts` gives the messages received, lost (gaps) and conflated, as metrics()
+        reports them."""
         panel = marked("data-panel", "performance")
         self.texts = [text(writes, field_of(panel, name)) for name in PERFORMANCE_FIELDS]
         self.seq = text(writes, marked("data-field", "seq"))
@@ -147,12 +150,13 @@ class PerformancePanel:
         measurements = self.measurements
         self._seconds_seen = measurements.fps.history.total
         latency = figures_of(self._latency.take(), True)
-        received, gaps = self.counts()
+        received, gaps, conflated = self.counts()
         fps = measurements.fps.summary()
         report = {
             "rate": measurements.rate.last,
             "received": received,
             "gaps": gaps,
+            "conflated": conflated,
             "latency_ms": latency,
             "wire_ms": figures_of(self._wire.take(), False),
             "handler_us": figures_of(self._handler.take(), False),

@@ -24,6 +24,13 @@ SNAPSHOT = "snapshot"
 ERROR = "error"
 GAP = "gap"  # the server could not deliver seq first..last; a fresh snapshot follows
 BATCH = "batch"  # the server's answer to a batch control: the mode and its current interval
+# Leads each interval of conflated delivery: its messages stand for seq first..last, of which
+# `skipped` were left out on purpose (older values of what it carries); they are not lost.
+CONFLATED = "conflated"
+# The server moved this client to conflated delivery (it lagged by lag_ms) or back to full.
+DELIVERY = "delivery"
+CONFLATED_MODE = "conflated"
+FULL_MODE = "full"
 STREAM_TYPES = (PRICE, TRADE, BOOK, SYSTEM)
 
 # The reference spec's fields, plus our seq.
@@ -37,6 +44,8 @@ FIELDS = {
     ERROR: ("type", "code", "message"),
     GAP: ("type", "first", "last", "reason"),
     BATCH: ("type", "batch_ms", "interval_ms"),
+    CONFLATED: ("type", "first", "last", "skipped", "interval_ms"),
+    DELIVERY: ("type", "mode", "interval_ms", "lag_ms"),
 }
 
 # Ranges of the reference spec.
@@ -236,6 +245,20 @@ def error(code: str, message: str) -> Message:
 
 def gap(first: int, last: int, reason: str) -> Message:
     return {"type": GAP, "first": first, "last": last, "reason": reason}
+
+
+def conflated(first: int, last: int, skipped: int, interval_ms: int) -> Message:
+    return {
+        "type": CONFLATED,
+        "first": first,
+        "last": last,
+        "skipped": skipped,
+        INTERVAL_MS: interval_ms,
+    }
+
+
+def delivery(mode: str, interval_ms: int, lag_ms: int) -> Message:
+    return {"type": DELIVERY, "mode": mode, INTERVAL_MS: interval_ms, "lag_ms": lag_ms}
 
 
 def gap_notice(message: Message) -> str:

@@ -11,7 +11,9 @@ from .protocol import (
     BATCH,
     BOOK,
     CONFIG,
+    CONFLATED,
     DEFAULT_WINDOW,
+    DELIVERY,
     ERROR,
     FREQUENCY_MS,
     GAP,
@@ -23,6 +25,7 @@ from .protocol import (
     TRADES_LIMIT,
     WINDOW_SIZES,
     Message,
+    gap,
     gap_notice,
 )
 from .signals import Signal, batch
@@ -80,6 +83,7 @@ NUMERIC_FIELDS = {
     BOOK: ("ts",),
     SYSTEM: ("cpu_pct", "mem_mb", "msg_rate", "ts"),
     GAP: ("first", "last"),
+    CONFLATED: ("first", "last", "skipped"),
 }
 _WITH_SYMBOL = (PRICE, TRADE, BOOK)
 
@@ -122,14 +126,19 @@ class Store:
         self.system = Signal(None)
         self.last_error = Signal(None)
         self.batch = Signal(None)  # the server's latest batch reply: mode and interval
+        self.delivery = Signal(None)  # the server's latest word on conflated or full delivery
         # Bumped by every snapshot: views redraw from scratch instead of incrementally.
         self.epoch = Signal(0)
         self.last_seq = 0
         self.market = ""  # the run of the market last_seq belongs to
         self.received = 0
         self.gaps = 0
+        self.conflated = 0  # skipped on purpose by the server: the newest value is shown
+        self.conflated_through = 0  # seqs up to this one may be missing: they were conflated
+        self.conflated_lately = 0  # skipped since the server last moved this page to conflated
         self.duplicates = 0
         self.unknown = 0
+        self.fresh_start_reason: str | None = None  # why the page asked for a fresh snapshot
 
     @staticmethod
     def _checked_window(window: int) -> int:
@@ -168,12 +177,27 @@ class Store:
             self.last_error.set(message)
         elif kind == GAP:
             self._apply_gap(message)
-        elif kind == BATCH:
-            self.batch.set(message)
+        elif kind in (BATCH, CONFLATED, DELIVERY):
+            self._apply_delivery(message)
         else:
             self.unknown += 1
             return False
         return True
+
+    def _apply_delivery(self, message: Message) -> None:
+        """How the server delivers to this page: its batch reply, a conflated interval's
+        notice, or its switch between conflated and full delivery."""
+        kind = message["type"]
+        if kind == BATCH:
+            self.batch.set(message)
+        elif kind == CONFLATED:
+            skipped = max(0, message["skipped"])
+            self.conflated += skipped
+            self.conflated_lately += skipped
+            self.conflated_through = max(self.conflated_through, message["last"])
+        else:
+            self.conflated_lately = 0
+            self.delivery.set(message)
 
     def _apply_gap(self, message: Message) -> None:
         # Counted like any other gap; the snapshot that follows makes the state whole again.
@@ -185,9 +209,17 @@ class Store:
             self.duplicates += 1
             return False
         if self.last_seq and seq > self.last_seq + 1:
-            self.gaps += seq - self.last_seq - 1
+            # What a conflated interval stood for was counted by its notice, not lost.
+            missing = seq - max(self.last_seq, self.conflated_through) - 1
+            if missing > 0:
+                self.gaps += missing
         self.last_seq = seq
         return True
+
+    def expect_fresh_snapshot(self, reason: str) -> None:
+        """The page dropped its stream on purpose; the next snapshot's skipped seqs are a gap
+        with this reason."""
+        self.fresh_start_reason = reason
 
     def _apply_price(self, message: Message) -> None:
         symbol = message["symbol"]
@@ -216,6 +248,10 @@ class Store:
             self.book_versions[symbol].increment()
 
     def _apply_snapshot(self, snapshot: Message) -> None:
+        reason, self.fresh_start_reason = self.fresh_start_reason, None
+        if reason is not None and self.last_seq and snapshot["seq"] > self.last_seq:
+            self._apply_gap(gap(self.last_seq + 1, snapshot["seq"], reason))
+        self.delivery.set(None)  # a new connection starts with full delivery
         config = snapshot["config"]
         self.market = config.get(MARKET, "")
         self.symbols = list(config["symbols"])
@@ -258,5 +294,6 @@ class Store:
         """Clear what the measurement windows count; the market data stays."""
         self.received = 0
         self.gaps = 0
+        self.conflated = 0
         self.duplicates = 0
         self.unknown = 0

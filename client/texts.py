@@ -195,6 +195,15 @@ def format_stat(value: float | None, decimals: int = 1) -> str:
     return PLACEHOLDER if value is None else format_number(value, decimals)
 
 
+BEHIND_TITLE = "This page is falling behind the stream."
+CONFLATED_TITLE = "This page cannot take every tick."
+
+
+def conflated_text(skipped: int) -> str:
+    """The banner's words while the server conflates this page's stream."""
+    return "Showing the latest prices; " + format_volume(skipped) + " ticks skipped to keep up."
+
+
 def escape_html(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

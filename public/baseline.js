@@ -31,6 +31,11 @@ const STALE_AFTER_MS = 3000; // three missed system ticks
 const BACKLOG_REPORT_MS = 1000; // how often the page checks (and, on auto, reports) its backlog
 const BEHIND_MS = 250; // a backlog above this, in consecutive reports, is falling behind
 const BEHIND_REPORTS = 2;
+// The last resort, as client/measure.py: a backlog conflation did not clear; start afresh.
+const HOPELESS_MS = 2000;
+const HOPELESS_REPORTS = 3;
+const BEHIND_TITLE = "This page is falling behind the stream.";
+const CONFLATED_TITLE = "This page cannot take every tick.";
 const AUTO = "auto";
 // As client/frames.py: an off-screen part of the page is drawn in turns, this many a frame, oldest
 // first; one this close to the viewport counts as on-screen.
@@ -110,6 +115,8 @@ function batchText(setting, intervalMs) {
 }
 
 const batchValue = (text) => (text === AUTO ? AUTO : Number(text));
+
+const conflatedText = (skipped) => `Showing the latest prices; ${formatVolume(skipped)} ticks skipped to keep up.`;
 
 function behindAdvice(backlogMs, batchMode) {
   const late = `Even the newest messages arrive ${formatStat(backlogMs, 0)} ms late. `;
@@ -409,7 +416,9 @@ class Measurements {
     this.readyMs = null;
     this.backlogMs = null;
     this.lateReports = 0;
+    this.hopelessReports = 0;
     this.batch = "0";
+    this.delivery = "full";
   }
 
   received(receivedMs, tsUs, handlerUs) {
@@ -441,11 +450,24 @@ class Measurements {
     this.backlogMs = null;
     if (backlog !== null && backlog > BEHIND_MS) this.lateReports++;
     else if (backlog !== null) this.lateReports = 0;
+    if (backlog !== null && backlog > HOPELESS_MS) this.hopelessReports++;
+    else if (backlog !== null) this.hopelessReports = 0;
     return backlog;
   }
 
   get behind() {
     return this.lateReports >= BEHIND_REPORTS;
+  }
+
+  get hopeless() {
+    return this.hopelessReports >= HOPELESS_REPORTS;
+  }
+
+  // The stream starts afresh: the old backlog says nothing of the new one.
+  restarted() {
+    this.hopelessReports = 0;
+    this.lateReports = 0;
+    this.backlogMs = null;
   }
 
   painted(paintMs) {
@@ -475,7 +497,7 @@ class Measurements {
     return { last: fps[fps.length - 1], mean: sum / fps.length, min: Math.min(...fps) };
   }
 
-  report(state, received, gaps) {
+  report(state, received, gaps, conflated) {
     const wire = summarize(this.wire.values);
     const handler = summarize(this.handler.values);
     const render = summarize(this.render.values);
@@ -486,6 +508,8 @@ class Measurements {
       state,
       received,
       gaps,
+      conflated,
+      delivery: this.delivery,
       rate: this.rate.last,
       latency_ms: summarizeSorted(latency),
       wire_ms: { p50: wire.p50, p95: wire.p95 },
@@ -510,6 +534,7 @@ const NUMERIC_FIELDS = {
   book: ["ts"],
   system: ["cpu_pct", "mem_mb", "msg_rate", "ts"],
   gap: ["first", "last"],
+  conflated: ["first", "last", "skipped"],
 };
 const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
 const isLevels = (levels) =>
@@ -543,6 +568,11 @@ class Store {
     this.market = ""; // the run of the market lastSeq belongs to
     this.received = 0;
     this.gaps = 0;
+    this.conflated = 0; // skipped on purpose by the server: the newest value is shown
+    this.conflatedThrough = 0; // seqs up to this one may be missing: they were conflated
+    this.conflatedLately = 0; // skipped since the server last moved this page to conflated
+    this.delivery = null; // the server's latest word on conflated or full delivery
+    this.freshStartReason = null; // why the page asked for a fresh snapshot
     this.duplicates = 0;
     this.unknown = 0;
     // What the next frame must redraw.
@@ -573,7 +603,9 @@ class Store {
         this.duplicates++;
         return false;
       }
-      if (this.lastSeq && seq > this.lastSeq + 1) this.gaps += seq - this.lastSeq - 1;
+      // What a conflated interval stood for was counted by its notice, not lost.
+      if (this.lastSeq && seq > this.lastSeq + 1)
+        this.gaps += Math.max(0, seq - Math.max(this.lastSeq, this.conflatedThrough) - 1);
       this.lastSeq = seq;
     }
     switch (kind) {
@@ -610,18 +642,18 @@ class Store {
       case "error":
         if (this.onError) this.onError(message);
         return true;
-      case "gap": {
-        // Counted like any other gap; the snapshot that follows makes the state whole again.
-        const missed = Math.max(0, message.last - message.first + 1);
-        this.gaps += missed;
-        if (this.onError) {
-          this.onError({
-            code: "gap",
-            message: `${missed} messages were lost (${message.reason}); the page was resynced from a fresh snapshot`,
-          });
-        }
+      case "gap":
+        this.applyGap(message);
         return true;
-      }
+      case "conflated":
+        this.conflated += Math.max(0, message.skipped);
+        this.conflatedLately += Math.max(0, message.skipped);
+        this.conflatedThrough = Math.max(this.conflatedThrough, message.last);
+        return true;
+      case "delivery":
+        this.conflatedLately = 0;
+        this.delivery = message;
+        return true;
       case "batch":
         this.batch = message;
         if (this.onBatch) this.onBatch(message);
@@ -632,7 +664,30 @@ class Store {
     }
   }
 
+  // Counted like any other gap; the snapshot that follows makes the state whole again.
+  applyGap(message) {
+    const missed = Math.max(0, message.last - message.first + 1);
+    this.gaps += missed;
+    if (this.onError) {
+      this.onError({
+        code: "gap",
+        message: `${missed} messages were lost (${message.reason}); the page was resynced from a fresh snapshot`,
+      });
+    }
+  }
+
+  // The page dropped its stream on purpose; the next snapshot's skipped seqs are a gap with this reason.
+  expectFreshSnapshot(reason) {
+    this.freshStartReason = reason;
+  }
+
   applySnapshot(snapshot) {
+    const reason = this.freshStartReason;
+    this.freshStartReason = null;
+    if (reason !== null && this.lastSeq && snapshot.seq > this.lastSeq) {
+      this.applyGap({ first: this.lastSeq + 1, last: snapshot.seq, reason });
+    }
+    this.delivery = null; // a new connection starts with full delivery
     this.symbols = snapshot.config.symbols.slice();
     this.market = snapshot.config.market || "";
     this.histories = new Map();
@@ -667,6 +722,7 @@ class Store {
   resetCounts() {
     this.received = 0;
     this.gaps = 0;
+    this.conflated = 0;
     this.duplicates = 0;
     this.unknown = 0;
   }
@@ -829,6 +885,7 @@ const PERFORMANCE_FIELDS = [
   "rate",
   "received",
   "gaps",
+  "conflated",
   "latency-mean",
   "latency-p50",
   "latency-p95",
@@ -848,6 +905,7 @@ function performanceTexts(report) {
     formatStat(report.rate, 0),
     formatVolume(report.received),
     formatVolume(report.gaps),
+    formatVolume(report.conflated),
     formatStat(latency.mean, 2),
     formatStat(latency.p50, 2),
     formatStat(latency.p95, 2),
@@ -928,7 +986,7 @@ class PerformancePanel {
     return this.measurements.fps.total !== this.secondsSeen;
   }
 
-  refresh(seq, received, gaps) {
+  refresh(seq, received, gaps, conflated) {
     const measurements = this.measurements;
     this.secondsSeen = measurements.fps.total;
     const latency = figuresOf(this.latency.take(), true);
@@ -937,6 +995,7 @@ class PerformancePanel {
       rate: measurements.rate.last,
       received,
       gaps,
+      conflated,
       latency_ms: latency,
       wire_ms: figuresOf(this.wire.take(), false),
       handler_us: figuresOf(this.handler.take(), false),
@@ -1002,6 +1061,7 @@ class Engine {
     };
     this.behindBanner = bound(document, "data-bind", "behind");
     this.behindText = field(document, "behind-text");
+    this.behindTitle = field(document, "behind-title");
     this.nextBacklogMs = 0;
     field(document, "engine-label").textContent = "JavaScript";
     this.stateLabel = field(document, "state-label");
@@ -1017,7 +1077,9 @@ class Engine {
       metrics: () => {
         // The server's word on the mode in force, read when asked.
         this.measurements.batch = this.store.batch ? String(this.store.batch.batch_ms) : "0";
-        return this.measurements.report(this.store.state, this.store.received, this.store.gaps);
+        this.measurements.delivery = this.conflatedNow() ? "conflated" : "full";
+        const { state, received, gaps, conflated } = this.store;
+        return this.measurements.report(state, received, gaps, conflated);
       },
       reset: () => this.reset(),
     };
@@ -1038,11 +1100,13 @@ class Engine {
 
   // -- the socket ----------------------------------------------------------------------------
 
-  connect() {
+  // `fresh`: from a new snapshot, even after a failure (never resume).
+  connect(fresh = false) {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     // Coming back, the server sends only what was missed, not a whole new snapshot.
     const { lastSeq, market } = this.store;
-    const resume = this.failures && lastSeq && market ? `?resume_from=${lastSeq}&market=${market}` : "";
+    const resuming = this.failures && !fresh && lastSeq && market;
+    const resume = resuming ? `?resume_from=${lastSeq}&market=${market}` : "";
     const socket = new WebSocket(`${scheme}//${location.host}/ws${resume}`);
     socket.onmessage = this.onMessage;
     socket.onopen = () => {
@@ -1055,9 +1119,22 @@ class Engine {
       if (this.closing) return;
       this.failures++;
       this.setState(this.failures >= OFFLINE_AFTER_FAILURES ? "offline" : "reconnecting");
-      setTimeout(() => this.connect(), retryDelayMs(this.failures));
+      this.retry = setTimeout(() => this.connect(), retryDelayMs(this.failures));
     };
     this.socket = socket;
+  }
+
+  // Drop this socket with whatever it still holds, and start again from a snapshot.
+  reopenFresh() {
+    const stale = this.socket;
+    this.socket = null;
+    clearTimeout(this.retry); // a reconnect was due anyway: this one replaces it
+    if (stale) {
+      stale.onclose = null; // not a failure: nothing to retry
+      stale.onmessage = null;
+      stale.close(1000);
+    }
+    this.connect(true);
   }
 
   close() {
@@ -1156,7 +1233,7 @@ class Engine {
     this.measurements.frame(now);
     if (this.panel.due()) {
       const panelStarted = performance.now();
-      this.panel.refresh(store.lastSeq, store.received, store.gaps);
+      this.panel.refresh(store.lastSeq, store.received, store.gaps, store.conflated);
       this.measurements.panel.add((performance.now() - panelStarted) * 1000);
     } else {
       this.measurements.panel.add(0); // its one comparison, as client/main.py
@@ -1219,14 +1296,36 @@ class Engine {
     return worked;
   }
 
-  // Report the backlog to auto; warn on the page while the client falls behind.
+  // Report the backlog to auto; say on the page while the client falls behind or is conflated;
+  // start afresh when even conflation leaves it hopelessly behind.
   checkBacklog() {
     const measurements = this.measurements;
     const backlog = measurements.takeBacklog();
     if (backlog !== null && this.batchMode === AUTO) this.send({ backlog_ms: Math.max(0, Math.trunc(backlog)) });
-    const behind = measurements.behind;
-    if (behind) this.behindText.textContent = behindAdvice(backlog, this.batchMode);
-    if (this.behindBanner.hidden === behind) this.behindBanner.hidden = !behind;
+    if (measurements.hopeless) this.startAfresh();
+    const conflated = this.conflatedNow();
+    if (conflated) {
+      this.behindTitle.textContent = CONFLATED_TITLE;
+      this.behindText.textContent = conflatedText(this.store.conflatedLately);
+    } else if (measurements.behind) {
+      this.behindTitle.textContent = BEHIND_TITLE;
+      this.behindText.textContent = behindAdvice(backlog, this.batchMode);
+    }
+    const shown = conflated || measurements.behind;
+    if (this.behindBanner.hidden === shown) this.behindBanner.hidden = !shown;
+  }
+
+  conflatedNow() {
+    return this.store.delivery !== null && this.store.delivery.mode === "conflated";
+  }
+
+  // Drop the socket, and the stale backlog queued in it, for a fresh snapshot.
+  startAfresh() {
+    const reason = `the page was over ${HOPELESS_MS / 1000} s behind for ${HOPELESS_REPORTS} s; it started again from the newest data`;
+    console.warn(`tickscope: ${reason}`);
+    this.measurements.restarted();
+    this.store.expectFreshSnapshot(reason);
+    this.reopenFresh();
   }
 
   toast(title, text) {
@@ -1313,8 +1412,9 @@ class Engine {
     });
     bound(document, "data-control", "reset").addEventListener("click", () => this.reset());
     engine.addEventListener("change", () => {
-      const batched = this.batchMode === 0 ? "" : `&batch=${this.batchMode}`;
-      location.assign(`/?engine=${encodeURIComponent(engine.value)}&window=${this.store.window}${batched}`);
+      location.assign(
+        `/?engine=${encodeURIComponent(engine.value)}&window=${this.store.window}&batch=${this.batchMode}`,
+      );
     });
   }
 

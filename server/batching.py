@@ -8,13 +8,28 @@ per distinct batch setting. Messages keep their own seq, so a client sees losses
 `auto` moves a subscriber between a few shared intervals (AUTO_LEVELS_MS): none while the stream
 is light, longer ones as the published rate grows, and one more step while the client reports
 that it is behind (its `backlog_ms`); so auto clients share groups too.
+
+A client that lags further (conflation.ENTER_MS, by its backlog report or by its outbox's
+oldest frame) is moved to conflated delivery, whatever its setting, and back once it keeps up.
+It moves at the conflation group's interval boundary, so it misses nothing on the way: until
+then it gets every message as before.
 """
 
 import time
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
-from client.protocol import AUTO, BATCH, BATCH_MS, INTERVAL_MS, Message
+from client.protocol import (
+    AUTO,
+    BATCH,
+    BATCH_MS,
+    CONFLATED_MODE,
+    FULL_MODE,
+    INTERVAL_MS,
+    Message,
+    delivery,
+)
+from server.conflation import ConflationGroup, LagState, encode
 
 AUTO_LEVELS_MS = (0, 4, 8, 16)  # 16 ms: one frame per animation frame at 60 Hz
 # Published msgs/s from which auto uses AUTO_LEVELS_MS[i + 1]: below the first, one message a
@@ -26,11 +41,16 @@ AUTO_REVIEW_S = 0.25  # how often auto reconsiders its intervals
 
 
 class Outbox(Protocol):
-    """What batching needs of a client: somewhere to queue a batch frame and a reply."""
+    """What batching needs of a client: somewhere to queue a batch frame and a reply, how
+    long its oldest queued frame has waited, and its tally of conflated messages."""
+
+    conflated: int
 
     def offer(self, frame: str, key: str | None = None, count: int = 1) -> None: ...
 
     def reply(self, message: Message) -> None: ...
+
+    def outbox_age(self, now: float) -> float: ...
 
 
 Member = TypeVar("Member", bound=Outbox)
@@ -86,10 +106,11 @@ class AutoState:
 
 
 class Batching(Generic[Member]):
-    """Every group, keyed by interval, and which interval each batched subscriber is on.
+    """Every group, keyed by interval, which interval each batched subscriber is on, and who
+    is conflated.
 
     No I/O and no tasks: whoever owns the event loop calls `tick(now)` by the deadline it
-    returns, and the frames due by then are flushed and auto reviewed.
+    returns, and the frames due by then are flushed and auto and lag reviewed.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -97,27 +118,37 @@ class Batching(Generic[Member]):
         self.intervals: dict[Member, int] = {}  # only subscribers that are batched
         self.settings: dict[Member, int | str] = {}
         self.auto: dict[Member, AutoState] = {}
+        self.lag: dict[Member, LagState] = {}  # every subscriber
         self.clock = clock
+        self.conflation: ConflationGroup[Member] = ConflationGroup(clock())
+        self.joining: list[Member] = []  # conflated from the group's next interval on
+        self.leaving: list[Member] = []  # back to full delivery after its next interval
+        # Whom the hub leaves to this tap: the batched and the conflated.
+        self.tapped: set[Member] = set()
         self.seen = 0  # frames collected since start: auto's view of the published rate
         self.rate = 0.0
         self._rate_mark = (clock(), 0)
-        self._review_due: float | None = None  # while some subscriber is on auto
+        self._review_due: float | None = None  # while anyone is subscribed
 
     # -- the hot path ------------------------------------------------------------------------
 
-    def collect(self, frame: str) -> None:
+    def collect(self, frame: str, message: Message, key: str | None) -> None:
         self.seen += 1
         for group in self.groups.values():
             group.frames.append(frame)
+        self.conflation.collect(frame, message, key)
 
     # -- time --------------------------------------------------------------------------------
 
     def tick(self, now: float) -> float | None:
-        """Flush every group that is due and review auto if due; the next deadline, if any."""
+        """Flush every group that is due and review if due; the next deadline, if any."""
         for group in list(self.groups.values()):
             if now >= group.due:
                 group.flush()
                 group.due = now + group.period
+        if self._conflating and now >= self.conflation.due:
+            self.conflation.flush(now)
+            self._regroup(now)
         if self._review_due is not None and now >= self._review_due:
             self.review(now)
             self._review_due = now + AUTO_REVIEW_S
@@ -125,14 +156,30 @@ class Batching(Generic[Member]):
 
     def next_due(self) -> float | None:
         deadlines = [group.due for group in self.groups.values()]
+        if self._conflating:
+            deadlines.append(self.conflation.due)
         if self._review_due is not None:
             deadlines.append(self._review_due)
         return min(deadlines, default=None)
+
+    @property
+    def _conflating(self) -> bool:
+        return bool(self.conflation.members or self.joining)
 
     # -- settings ----------------------------------------------------------------------------
 
     def interval_of(self, subscriber: Member) -> int:
         return self.intervals.get(subscriber, 0)
+
+    def add(self, subscriber: Member) -> None:
+        """A new subscriber: watched for lag from now on."""
+        self.lag[subscriber] = LagState()
+        self._start_reviews(self.clock())
+
+    def _start_reviews(self, now: float) -> None:
+        if self._review_due is None:
+            self._rate_mark = (now, self.seen)
+            self._review_due = now + AUTO_REVIEW_S
 
     def set(self, subscriber: Member, setting: int | str) -> Message:
         """Apply a client's batch control; returns the reply to send it."""
@@ -145,20 +192,37 @@ class Batching(Generic[Member]):
         else:
             self.auto.pop(subscriber, None)
             interval = int(setting)
-        self._move(subscriber, interval, now)
+        if subscriber in self.conflation.members:
+            self.conflation.members[subscriber] = setting != 0  # takes effect when it leaves
+        elif subscriber not in self.joining:
+            self._move(subscriber, interval, now)
         return batch_reply(setting, interval)
 
     def report_backlog(self, subscriber: Member, backlog_ms: int) -> None:
+        lag = self.lag.get(subscriber)
+        if lag is not None:
+            lag.report(float(backlog_ms), self.clock())
         state = self.auto.get(subscriber)
         if state is not None:
             state.backlog_ms = float(backlog_ms)
 
     def remove(self, subscriber: Member) -> None:
         self._leave(subscriber)
+        self.conflation.members.pop(subscriber, None)
+        self.tapped.discard(subscriber)
+        for waiting in (self.joining, self.leaving):
+            if subscriber in waiting:
+                waiting.remove(subscriber)
         self.settings.pop(subscriber, None)
         self.auto.pop(subscriber, None)
-        if not self.auto:
+        self.lag.pop(subscriber, None)
+        if not (self.lag or self.auto):
             self._review_due = None
+
+    @property
+    def conflated_count(self) -> int:
+        """Subscribers on conflated delivery now."""
+        return len(self.conflation.members)
 
     # -- moving between groups ---------------------------------------------------------------
 
@@ -169,6 +233,7 @@ class Batching(Generic[Member]):
         if interval == 0:
             return
         self.intervals[subscriber] = interval
+        self.tapped.add(subscriber)
         group = self.groups.get(interval)
         if group is None:
             group = self.groups[interval] = Group(interval, now)
@@ -179,6 +244,7 @@ class Batching(Generic[Member]):
     def _leave(self, subscriber: Member) -> None:
         """Out of its group, with what that group collected for it so far: nothing is lost."""
         group = self.groups.get(self.intervals.pop(subscriber, 0))
+        self.tapped.discard(subscriber)
         if group is None or subscriber not in group.members:
             return
         pending = group.pending_for(subscriber)
@@ -189,12 +255,60 @@ class Batching(Generic[Member]):
         if not group.members:
             del self.groups[group.interval_ms]
 
-    # -- auto --------------------------------------------------------------------------------
+    # -- conflation --------------------------------------------------------------------------
 
-    def _start_reviews(self, now: float) -> None:
-        if self._review_due is None:
-            self._rate_mark = (now, self.seen)
-            self._review_due = now + AUTO_REVIEW_S
+    def _conflate(self, subscriber: Member, lag_ms: float, now: float) -> None:
+        """Conflated from the group's next interval; at once when nobody else is."""
+        self.lag[subscriber].enter(now)
+        if not self._conflating:
+            self.conflation.restart(now)
+        self.joining.append(subscriber)
+        subscriber.offer(
+            encode(delivery(CONFLATED_MODE, self.conflation.interval_ms, int(lag_ms))), None, 0
+        )
+        if not self.conflation.members:
+            self._regroup(now)
+
+    def _regroup(self, now: float) -> None:
+        """At an interval boundary: joiners in, leavers out to their own batching."""
+        joining, self.joining = self.joining, []
+        for subscriber in joining:
+            self._leave(subscriber)  # what its batch group holds for it, first
+            self.conflation.members[subscriber] = self.settings.get(subscriber, 0) != 0
+            self.tapped.add(subscriber)
+        leaving, self.leaving = self.leaving, []
+        for subscriber in leaving:
+            self.conflation.members.pop(subscriber, None)
+            self.tapped.discard(subscriber)
+            interval = self._setting_interval(subscriber, now)
+            self._move(subscriber, interval, now)
+            subscriber.offer(encode(delivery(FULL_MODE, interval, 0)), None, 0)
+            if subscriber in self.auto:
+                subscriber.reply(batch_reply(AUTO, interval))
+
+    def _is_conflated(self, subscriber: Member) -> bool:
+        return subscriber in self.conflation.members or subscriber in self.joining
+
+    def _setting_interval(self, subscriber: Member, now: float) -> int:
+        if subscriber in self.auto:
+            return self._auto_level(subscriber, now)
+        return int(self.settings.get(subscriber, 0))
+
+    def _review_lag(self, now: float) -> None:
+        for subscriber, lag in self.lag.items():
+            if subscriber in self.leaving:
+                continue
+            lag_ms = lag.lag_ms(subscriber.outbox_age(now), now)
+            if lag.should_enter(lag_ms):
+                self._conflate(subscriber, lag_ms, now)
+            elif lag.should_leave(lag_ms, now):
+                lag.leave(now)
+                if subscriber in self.joining:
+                    self.joining.remove(subscriber)
+                else:
+                    self.leaving.append(subscriber)
+
+    # -- auto --------------------------------------------------------------------------------
 
     def measure_rate(self, now: float) -> None:
         since, seen = self._rate_mark
@@ -203,13 +317,17 @@ class Batching(Generic[Member]):
             self._rate_mark = (now, self.seen)
 
     def review(self, now: float) -> None:
-        """Re-pick every auto subscriber's interval; tell those whose interval changed."""
+        """Re-pick every auto subscriber's interval, telling those whose interval changed;
+        then move whoever lags too far to conflated delivery, or back."""
         self.measure_rate(now)
         for subscriber in list(self.auto):
+            if self._is_conflated(subscriber):
+                continue
             interval = self._auto_level(subscriber, now)
             if interval != self.interval_of(subscriber):
                 self._move(subscriber, interval, now)
                 subscriber.reply(batch_reply(AUTO, interval))
+        self._review_lag(now)
 
     def _auto_level(self, subscriber: Member, now: float) -> int:
         level = sum(1 for step in AUTO_RATE_STEPS if self.rate >= step)

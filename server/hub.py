@@ -2,7 +2,8 @@
 
 Each published message gets the next `seq` and is JSON-encoded exactly once; the encoded frame
 is offered to every subscriber's bounded queue (by frames and by bytes). A client that falls
-behind is shed in order of what it loses least by: first conflated (only the newest price and
+behind is moved to conflated delivery by the tap (server/conflation.py); one whose queue still
+overflows is shed in order of what it loses least by: first conflated (only the newest price and
 book per symbol are kept), then its trades are dropped, then its oldest frames. Every frame it
 loses is counted, and it sees the loss as seq gaps. One still behind after a grace period is
 closed with 1013. The producer and the other clients never wait.
@@ -11,7 +12,7 @@ closed with 1013. The producer and the other clients never wait.
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable
 from itertools import islice
 from typing import NamedTuple, Protocol
 
@@ -65,8 +66,10 @@ class Subscriber:
         self.clock = clock
         self.dropped = 0
         self.sent = 0
+        self.conflated = 0  # messages left out of its conflated delivery on purpose
         self.queued_bytes = 0
         self.behind_since: float | None = None
+        self._waiting_since: float | None = None  # when the oldest queued frame was queued
         # (shed key, frame, messages in it): a batch frame carries many messages.
         self._frames: deque[tuple[str | None, str, int]] = deque()
         self._direct: deque[str] = deque()
@@ -78,6 +81,8 @@ class Subscriber:
         """Queue a stream frame of `count` messages without ever blocking; shed when over the
         limits. Batch frames (count > 1, key None) cannot be conflated: they go whole, oldest
         first, and every message in them counts as dropped."""
+        if not self._frames:
+            self._waiting_since = self.clock()
         self._frames.append((key, frame, count))
         self.queued_bytes += len(frame)
         if len(self._frames) > self.limit or self.queued_bytes > self.byte_limit:
@@ -131,6 +136,7 @@ class Subscriber:
         for _, frame, count in self._frames:
             self._drop(frame, count)
         self._frames.clear()
+        self._waiting_since = None
 
     def reply(self, message: Message) -> None:
         """A message for this client alone (snapshot, errors); never dropped."""
@@ -174,17 +180,24 @@ class Subscriber:
         self._frames.clear()
         self.queued_bytes = 0
         self.behind_since = None  # caught up
+        self._waiting_since = None
         return frames
+
+    def outbox_age(self, now: float) -> float:
+        """Seconds the oldest queued stream frame has waited for the socket (0: none queued)."""
+        return 0.0 if self._waiting_since is None else now - self._waiting_since
 
 
 class Tap(Protocol):
-    """What else the hub hands each frame to once (batching), and the subscribers it then
-    delivers to in the hub's place."""
+    """What else the hub hands each frame to once (batching and conflation), and the
+    subscribers it then delivers to in the hub's place."""
 
     @property
-    def intervals(self) -> Mapping[Subscriber, int]: ...
+    def tapped(self) -> Container[Subscriber]: ...
 
-    def collect(self, frame: str) -> None: ...
+    def collect(self, frame: str, message: Message, key: str | None) -> None: ...
+
+    def add(self, subscriber: Subscriber) -> None: ...
 
     def remove(self, subscriber: Subscriber) -> None: ...
 
@@ -192,9 +205,12 @@ class Tap(Protocol):
 class NoTap:
     """A hub without batching: every subscriber gets every frame from the hub itself."""
 
-    intervals: Mapping[Subscriber, int] = {}
+    tapped: Container[Subscriber] = frozenset()
 
-    def collect(self, frame: str) -> None:
+    def collect(self, frame: str, message: Message, key: str | None) -> None:
+        pass
+
+    def add(self, subscriber: Subscriber) -> None:
         pass
 
     def remove(self, subscriber: Subscriber) -> None:
@@ -224,6 +240,7 @@ class Hub:
         self.tap: Tap = NoTap() if tap is None else tap
         self._departed_sent = 0
         self._departed_dropped = 0
+        self._departed_conflated = 0
         self.emptied = asyncio.Event()  # set while no client is subscribed
         self.emptied.set()
 
@@ -240,11 +257,11 @@ class Hub:
         self.recorder.record(message)
         self.recent.append(Entry(self.seq, frame, key))
         self.published += 1
-        tapped = self.tap.intervals
+        tapped = self.tap.tapped
         for subscriber in self.subscribers:
             if subscriber not in tapped:
                 subscriber.offer(frame, key)
-        self.tap.collect(frame)
+        self.tap.collect(frame, message, key)
 
     def subscribe(
         self, backlog: list[Entry] | None = None, notice: Message | None = None
@@ -263,6 +280,7 @@ class Hub:
         if backlog is not None:
             subscriber.backfill(backlog)
         self.subscribers.add(subscriber)
+        self.tap.add(subscriber)
         self.emptied.clear()
         return subscriber
 
@@ -293,6 +311,7 @@ class Hub:
             self.subscribers.discard(subscriber)
             self._departed_sent += subscriber.sent
             self._departed_dropped += subscriber.dropped
+            self._departed_conflated += subscriber.conflated
             if not self.subscribers:
                 self.emptied.set()
 
@@ -314,3 +333,7 @@ class Hub:
     @property
     def dropped(self) -> int:
         return self._departed_dropped + sum(s.dropped for s in self.subscribers)
+
+    @property
+    def conflated(self) -> int:
+        return self._departed_conflated + sum(s.conflated for s in self.subscribers)

@@ -66,8 +66,18 @@ class HubCollector(Collector):
             "Messages dropped for clients that fell behind",
             hub.dropped,
         )
+        yield CounterMetricFamily(
+            "tickscope_messages_conflated",
+            "Messages left out on purpose for lagging clients, which got the newest value instead",
+            hub.conflated,
+        )
         yield GaugeMetricFamily(
             "tickscope_clients", "Connected WebSocket clients", len(hub.subscribers)
+        )
+        yield GaugeMetricFamily(
+            "tickscope_clients_conflated",
+            "Clients on conflated delivery now, for lagging behind the stream",
+            self.services.batching.conflated_count,
         )
         yield queue_depth_histogram(hub.queue_depths())
         yield GaugeMetricFamily(

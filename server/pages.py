@@ -29,7 +29,7 @@ from server.settings import ROOT
 from server.vendor import PYSCRIPT
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
-DEFAULT_BATCH = "0"
+DEFAULT_BATCH = AUTO  # the dashboard keeps up by default; ?batch=0 turns it off
 BATCH_CHOICES = [("0", "Off"), ("16", "16 ms"), ("50", "50 ms"), (AUTO, "Auto")]
 EARLY_SOCKET_SCRIPT = "/public/connect.js"
 BOOT_SCRIPT = "/public/boot.js"  # shows a PyScript engine's start-up on the page

@@ -54,6 +54,7 @@ async def stream(websocket: WebSocket) -> None:
         )
         return
     subscriber = await _join(websocket, services)
+    services.ticker.wake()  # its lag is reviewed from now on
     sender = asyncio.create_task(_send_frames(websocket, subscriber))
     reader = asyncio.create_task(_read_controls(websocket, subscriber, services))
     evicted = asyncio.create_task(subscriber.evicted.wait())

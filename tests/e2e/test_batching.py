@@ -133,7 +133,7 @@ def flood_server() -> Iterator[RunningServer]:
 def test_switching_batching_on_the_page_loses_nothing(
     page: Page, page_log: PageLog, fast_server: RunningServer, engine: str
 ) -> None:
-    go_live(page, f"{fast_server.url}/?engine={engine}")
+    go_live(page, f"{fast_server.url}/?engine={engine}&batch=0")
     readout = '[data-field="batch"]'
     assert text_of(page, readout) == "off"
     for mode, shown in (("16", "16 ms"), ("auto", "auto · "), ("50", "50 ms"), ("0", "off")):
@@ -163,11 +163,11 @@ def test_the_batch_setting_survives_an_engine_switch(
     assert page.locator('[data-control="batch"]').input_value() == "auto"
 
 
-def test_an_unknown_batch_parameter_falls_back_to_off(
+def test_an_unknown_batch_parameter_falls_back_to_the_default_auto(
     page: Page, fast_server: RunningServer
 ) -> None:
     page.goto(f"{fast_server.url}/?engine=js&batch=fast")
-    assert page.locator('[data-control="batch"]').input_value() == "0"
+    assert page.locator('[data-control="batch"]').input_value() == "auto"
     page.goto(f"{fast_server.url}/?engine=js&batch=25")
     assert page.locator('[data-control="batch"]').input_value() == "25"
 
@@ -175,7 +175,7 @@ def test_an_unknown_batch_parameter_falls_back_to_off(
 def test_a_page_that_falls_behind_says_so_and_offers_batching(
     page: Page, flood_server: RunningServer, engine: str
 ) -> None:
-    go_live(page, f"{flood_server.url}/?engine={engine}")
+    go_live(page, f"{flood_server.url}/?engine={engine}&batch=0")
     # (The server renders the banner hidden: tests/integration/test_http.py.)
     banner = page.locator('[data-bind="behind"]')
     # A CPU half as fast: 5600 msgs/s one at a time is more than this page can take, in any

@@ -22,6 +22,8 @@ METRIC_KEYS = (
     "state",
     "received",
     "gaps",
+    "conflated",
+    "delivery",
     "rate",
     "latency_ms",
     "wire_ms",

@@ -272,3 +272,42 @@ def test_a_malformed_gap_notice_is_skipped():
     store.apply(snapshot(seq=1))
     assert not store.apply({"type": "gap", "first": "12", "last": 41, "reason": "x"})
     assert store.gaps == 0
+
+
+def conflated(first: int, last: int, skipped: int) -> Message:
+    return {
+        "type": "conflated",
+        "first": first,
+        "last": last,
+        "skipped": skipped,
+        "interval_ms": 100,
+    }
+
+
+def test_seqs_a_conflated_interval_stood_for_are_skipped_not_lost():
+    store = ready_store()
+    store.apply(price(1, 100.0))
+    store.apply({"type": "delivery", "mode": "conflated", "interval_ms": 100, "lag_ms": 900})
+    for message in (conflated(2, 9, 6), price(5, 105.0), book(8), conflated(10, 12, 2)):
+        store.apply(message)
+    store.apply(trade(11))
+    store.apply(price(13, 106.0))
+    assert store.gaps == 0
+    assert store.conflated == 8
+    assert store.conflated_lately == 8
+    assert store.last_prices["BTC/USD"]["price"] == 106.0
+    assert store.delivery.peek()["mode"] == "conflated"
+    store.apply(price(15, 107.0))
+    assert store.gaps == 1, "beyond what was conflated, a missing seq is lost"
+
+
+def test_a_fresh_start_counts_what_it_skipped_as_a_gap_with_its_reason():
+    store = ready_store()
+    store.apply(price(1, 100.0))
+    store.expect_fresh_snapshot("too far behind")
+    store.apply(snapshot(seq=50))
+    assert store.gaps == 49
+    assert "too far behind" in store.last_error.peek()["message"]
+    store.apply(snapshot(seq=60))
+    assert store.gaps == 49, "an ordinary resync is not counted again"
+    assert store.delivery.peek() is None

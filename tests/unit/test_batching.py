@@ -14,6 +14,7 @@ from server.snapshot import Recorder
 from tests.unit.test_hub import CONFIG, price, system
 
 INTERVAL_MS = 1000
+SYSTEM_MESSAGE = {"type": protocol.SYSTEM}
 
 
 class Clock:
@@ -88,12 +89,14 @@ def test_a_group_is_flushed_by_the_tick_at_its_deadline_and_not_before() -> None
     subscriber = hub.subscribe()
     subscriber.take()  # the snapshot and config
     batching.set(subscriber, INTERVAL_MS)
-    due = batching.next_due()
+    due = batching.groups[INTERVAL_MS].due
     assert due == INTERVAL_MS / 1000
+    assert batching.next_due() == AUTO_REVIEW_S, "lag is reviewed more often"
     hub.publish(system(0))
-    assert batching.tick(due - 0.001) == due
+    batching.tick(due - 0.001)
     assert subscriber.frames == [], "not due yet"
-    assert batching.tick(due) == due + INTERVAL_MS / 1000
+    batching.tick(due)
+    assert batching.groups[INTERVAL_MS].due == due + INTERVAL_MS / 1000
     assert stream_seqs(subscriber) == [1]
 
 
@@ -115,7 +118,7 @@ def test_auto_follows_the_rate_and_the_backlog() -> None:
     for rate in (10.0, AUTO_RATE_STEPS[0] * 2, AUTO_RATE_STEPS[-1] * 2):
         clock.now += 1.0
         for _ in range(int(rate)):
-            batching.collect("{}")
+            batching.collect("{}", SYSTEM_MESSAGE, None)
         batching.review(clock.now)
         seen.append(batching.interval_of(subscriber))
     clock.now += 1.0
@@ -135,7 +138,7 @@ def test_the_tick_reviews_auto_every_review_period_and_tells_the_client() -> Non
     batching.set(subscriber, protocol.AUTO)
     clock.now = AUTO_REVIEW_S
     for _ in range(int(AUTO_RATE_STEPS[-1] * AUTO_REVIEW_S * 2)):
-        batching.collect("{}")
+        batching.collect("{}", SYSTEM_MESSAGE, None)
     batching.tick(clock.now - 0.001)
     assert batching.interval_of(subscriber) == 0, "not reviewed before its time"
     assert batching.tick(clock.now) == clock.now + min(AUTO_LEVELS_MS[-1] / 1000, AUTO_REVIEW_S)
