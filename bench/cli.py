@@ -111,6 +111,16 @@ def parser() -> argparse.ArgumentParser:
             f"{defaults.repeat}); tables show the median and the {SPREAD_NAME}"
         ),
     )
+    cli.add_argument(
+        "--no-slow-device",
+        action="store_true",
+        help="skip the slow-device dimension (CPU throttled 4x and 6x; off with --quick)",
+    )
+    cli.add_argument(
+        "--slow-device-only",
+        action="store_true",
+        help="measure the slow-device dimension alone (no start-up, no loads)",
+    )
     cli.add_argument("--seed", type=int, help=f"simulator seed (default {defaults.seed})")
     cli.add_argument(
         "--output",
@@ -146,6 +156,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         overrides["deflate"] = True
     if args.no_startup:
         overrides["startup"] = False
+    if args.no_slow_device:
+        overrides["slow_device"] = False
+    if args.slow_device_only:
+        overrides.update(startup=False, loads=(), slow_device=True)
     return Settings.for_quick(**overrides) if args.quick else Settings(**overrides)
 
 

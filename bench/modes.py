@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 UNBATCHED = "0"
+DASHBOARD_MODE = "auto"  # what a page without `?batch=` uses
 DEFAULT_MODES = (UNBATCHED, "16", "auto")
 QUICK_MODES = (UNBATCHED, "auto")
 

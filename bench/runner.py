@@ -19,6 +19,7 @@ from bench.progress import Progress
 from bench.repeats import SPREAD_NAME, cells
 from bench.server import RunningServer, start_server
 from bench.settings import Settings
+from bench.slow_device import measure_slow_device
 from bench.startup import measure_startup
 from bench.summary import summarize
 
@@ -213,6 +214,7 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
             for load in loads
             for result in measure_load(browser, load, settings, liveness, progress)
         ]
+        slow = measure_slow_device(browser, settings, progress) if settings.slow_device else []
     finally:
         browser.close()
     measured = cells(runs)
@@ -227,6 +229,7 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         "runs": runs,
         "spread": SPREAD_NAME,
         "cells": measured,
+        "slow_device": slow,
         "summary": summarize(variants(settings.engines, settings.modes), measured),
     }
     path = write(data, free_stem(settings.output, started))

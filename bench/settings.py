@@ -39,6 +39,7 @@ class Settings:
     output: Path = field(default=RESULTS_DIR)
     quick: bool = False
     deflate: bool = False  # servers offer permessage-deflate (Chromium always accepts it)
+    slow_device: bool = True  # the CPU-throttled dimension (bench/slow_device.py)
 
     @classmethod
     def for_quick(cls, **overrides: Any) -> "Settings":
@@ -51,6 +52,7 @@ class Settings:
             startup_runs=DEFAULT_STARTUP_RUNS,
             live_timeout_s=QUICK_LIVE_TIMEOUT_S,
             quick=True,
+            slow_device=False,
         )
         return replace(quick, **overrides)
 
@@ -69,6 +71,7 @@ class Settings:
             "live_timeout_s": self.live_timeout_s,
             "quick": self.quick,
             "deflate": self.deflate,
+            "slow_device": self.slow_device,
         }
 
     def server_args(self) -> tuple[str, ...]:

@@ -1,11 +1,12 @@
 """What a whole run says: each engine's highest sustainable rate, and the Python/JS ratios
-(issue 5) of that rate and of the costs at the reference loads."""
+(issue 5) of that rate and of the costs at the reference loads, for every batch mode both were
+measured in: the dashboard's default (auto) first, then unbatched (issue 5's own), then others."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bench.high_rate import high_rate_summary
-from bench.modes import UNBATCHED, run_variant
+from bench.modes import DASHBOARD_MODE, UNBATCHED, run_variant, variant
 from bench.targets import (
     JS,
     NEAREST_LOAD,
@@ -65,11 +66,13 @@ def ratio_of(python: float | None, js: float | None) -> tuple[float | None, str 
 
 
 def comparison(
-    ratio: Ratio, load: int | None, python: float | None, js: float | None
+    ratio: Ratio, load: int | None, python: float | None, js: float | None, mode: str = UNBATCHED
 ) -> dict[str, Any]:
     value, note = ratio_of(python, js)
     return {
         "key": ratio.key,
+        "mode": mode,
+        "variants": {PYTHON: variant(PYTHON, mode), JS: variant(JS, mode)},
         "label": ratio.label,
         "load": load,
         PYTHON: python,
@@ -82,12 +85,15 @@ def comparison(
     }
 
 
-def rate_comparison(engines: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    python = engines[PYTHON]["highest_sustainable"]
-    js = engines[JS]["highest_sustainable"]
-    row = comparison(SUSTAINABLE_RATE, None, python, js)
+def rate_comparison(engines: Mapping[str, Mapping[str, Any]], mode: str) -> dict[str, Any]:
+    python_variant, js_variant = variant(PYTHON, mode), variant(JS, mode)
+    python = engines[python_variant]["highest_sustainable"]
+    js = engines[js_variant]["highest_sustainable"]
+    row = comparison(SUSTAINABLE_RATE, None, python, js, mode)
     notes = [
-        f"{engine}: {engines[engine]['note']}" for engine in (PYTHON, JS) if engines[engine]["note"]
+        f"{name}: {engines[name]['note']}"
+        for name in (python_variant, js_variant)
+        if engines[name]["note"]
     ]
     if notes:
         row["note"] = "; ".join(notes)
@@ -119,13 +125,18 @@ def value_at(runs: Sequence[Run], engine: str, load: int, ratio: Ratio) -> float
 
 
 def comparisons(
-    runs: Sequence[Run], engines: Mapping[str, Mapping[str, Any]]
+    runs: Sequence[Run], engines: Mapping[str, Mapping[str, Any]], mode: str
 ) -> list[dict[str, Any]]:
-    rows = [rate_comparison(engines)]
-    common = sorted(set(engines[PYTHON]["measured_loads"]) & set(engines[JS]["measured_loads"]))
+    python, js = variant(PYTHON, mode), variant(JS, mode)
+    rows = [rate_comparison(engines, mode)]
+    common = sorted(set(engines[python]["measured_loads"]) & set(engines[js]["measured_loads"]))
     rows += [
         comparison(
-            ratio, load, value_at(runs, PYTHON, load, ratio), value_at(runs, JS, load, ratio)
+            ratio,
+            load,
+            value_at(runs, python, load, ratio),
+            value_at(runs, js, load, ratio),
+            mode,
         )
         for load in reference_loads(common)
         for ratio in RATIOS_AT_LOAD
@@ -133,16 +144,24 @@ def comparisons(
     return rows
 
 
+def compared_modes(engines: Mapping[str, Any], runs: Sequence[Run]) -> list[str]:
+    """Modes both PYTHON and JS were measured in: the dashboard's default first."""
+    modes = {str(run.get("mode", UNBATCHED)) for run in runs}
+    both = [m for m in modes if variant(PYTHON, m) in engines and variant(JS, m) in engines]
+    first = (DASHBOARD_MODE, UNBATCHED)
+    return sorted(both, key=lambda m: (first.index(m) if m in first else len(first), m))
+
+
 def summarize(engines: Sequence[str], runs: Sequence[Run]) -> dict[str, Any]:
     per_engine = {engine: engine_summary(engine, runs) for engine in engines}
-    compared = PYTHON in per_engine and JS in per_engine
+    modes = compared_modes(per_engine, runs)
     return {
         "sustainable_criteria": criteria(),
         "engines": per_engine,
         "ratios": f"{PYTHON}/{JS}",
-        "comparisons": comparisons(runs, per_engine) if compared else [],
+        "comparisons": [row for mode in modes for row in comparisons(runs, per_engine, mode)],
         "comparisons_note": None
-        if compared
-        else f"needs both {PYTHON} and {JS} measured unbatched (--modes {UNBATCHED})",
+        if modes
+        else f"needs both {PYTHON} and {JS} measured in one batch mode",
         "high_rate": high_rate_summary(engines, runs),
     }

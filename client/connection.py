@@ -10,6 +10,7 @@ import json
 
 from . import runtime
 from .backoff import retry_delay_ms
+from .protocol import FRESH_START_QUERY
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,9 +56,12 @@ class Connection:
             if early is not False:
                 self.socket = early
                 return
-        # Coming back, the server sends only what was missed, not a whole new snapshot.
-        resume = self.resume_query() if self.failures and not fresh else ""
-        socket = runtime.new_websocket(self.url + resume)
+        # Coming back, the server sends only what was missed, not a whole new snapshot; a page
+        # that could not keep up starts afresh, and on conflated delivery.
+        query = self.resume_query() if self.failures else ""
+        if fresh:
+            query = FRESH_START_QUERY
+        socket = runtime.new_websocket(self.url + query)
         runtime.local().listen(socket, handles["message"])
         socket.onopen = handles["open"]
         socket.onclose = handles["close"]

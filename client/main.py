@@ -13,7 +13,7 @@ from .chrome import Toasts, bind_errors, bind_status
 from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
 from .frames import Frames, WorkerFrames
-from .measure import HOPELESS_MS, HOPELESS_REPORTS, Measurements
+from .measure import BEHIND_MS, HOPELESS_MS, HOPELESS_REPORTS, Measurements
 from .panel import PerformancePanel
 from .panels import hydrate
 from .protocol import (
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 SNAPSHOT_ELEMENT = "tickscope-snapshot"
 BACKLOG_REPORT_MS = 1000.0  # how often the page checks (and, on auto, reports) its backlog
+# On auto, a page whose newest messages are already late tells the server this often, not once
+# a second: conflation starts before the socket fills with what the page cannot take.
+EARLY_REPORT_MS = 250.0
 HOPELESS_REASON = "the page was over {:g} s behind for {} s; it started again from the newest data"
 REPORT_POST_MS = 250.0  # worker mode: how often the main thread gets a fresh metrics() report
 # What applying a message of a known type with missing or mistyped fields raises: it is
@@ -103,6 +106,7 @@ class App:
         self.behind_text = document.querySelector('[data-field="behind-text"]')
         self.behind_title = document.querySelector('[data-field="behind-title"]')
         self._next_backlog_ms = 0.0
+        self._next_early_ms = 0.0
         self._next_post_ms = 0.0
         self._api = {
             "metrics": runtime.proxy(self.metrics_text),
@@ -218,6 +222,8 @@ class App:
         if now_ms >= self._next_backlog_ms:
             self._next_backlog_ms = now_ms + BACKLOG_REPORT_MS
             self._check_backlog()
+        elif now_ms >= self._next_early_ms:
+            self._report_early(now_ms)
         if self.store.state.peek() == LIVE and now_ms - self.last_message_ms > STALE_AFTER_MS:
             self.store.state.set(STALE)
 
@@ -245,6 +251,12 @@ class App:
         shown = conflated or measurements.behind
         if bool(self.behind_banner.hidden) == shown:
             self.behind_banner.hidden = not shown
+
+    def _report_early(self, now_ms: float) -> None:
+        self._next_early_ms = now_ms + EARLY_REPORT_MS
+        backlog = self.measurements.take_recent_backlog()
+        if backlog is not None and backlog > BEHIND_MS and self.controls.batch == AUTO:
+            self.connection.send({BACKLOG_MS: int(backlog)})
 
     def _conflated(self) -> bool:
         notice = self.store.delivery.peek()

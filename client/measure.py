@@ -61,6 +61,7 @@ class Measurements:
         self.posted: list[tuple[int, list[float]]] = []  # worker mode: sent, not yet painted
         self.ready_ms: float | None = None
         self.backlog_ms: float | None = None
+        self.recent_backlog_ms: float | None = None  # the same, since take_recent_backlog
         self.late_reports = 0
         self.hopeless_reports = 0
         self.batch = "0"  # the batch mode in force: "0", "N" (ms) or "auto"
@@ -91,6 +92,13 @@ class Measurements:
         self.wire.add(wire_ms)
         if self.backlog_ms is None or wire_ms < self.backlog_ms:
             self.backlog_ms = wire_ms
+        if self.recent_backlog_ms is None or wire_ms < self.recent_backlog_ms:
+            self.recent_backlog_ms = wire_ms
+
+    def take_recent_backlog(self) -> float | None:
+        """The backlog since the last call alone (None: nothing arrived)."""
+        backlog, self.recent_backlog_ms = self.recent_backlog_ms, None
+        return backlog
 
     def take_backlog(self) -> float | None:
         """The backlog since the last call (None: nothing arrived); counts late reports."""

@@ -82,6 +82,10 @@ MAX_BACKLOG_MS = 3_600_000
 CONTROL_FIELDS = (FREQUENCY_MS, BATCH_MS, BACKLOG_MS)
 RESUME_FROM = "resume_from"  # query parameter of /ws: the last seq a reconnecting client got
 MARKET = "market"  # ...and of the market it got it from: seqs of another market mean nothing
+# ...and `?conflate=1`: a client that had to start afresh (it could not keep up even conflated)
+# asks to start on conflated delivery rather than fall hopelessly behind again.
+CONFLATE = "conflate"
+FRESH_START_QUERY = "?" + CONFLATE + "=1"
 
 # Error codes a client can branch on; the message says what to do.
 INVALID_JSON = "invalid_json"

@@ -36,6 +36,9 @@ const HOPELESS_MS = 2000;
 const HOPELESS_REPORTS = 3;
 const BEHIND_TITLE = "This page is falling behind the stream.";
 const CONFLATED_TITLE = "This page cannot take every tick.";
+const FRESH_START_QUERY = "?conflate=1";
+// As client/main.py: on auto, a page already late tells the server this often, not once a second.
+const EARLY_REPORT_MS = 250;
 const AUTO = "auto";
 // As client/frames.py: an off-screen part of the page is drawn in turns, this many a frame, oldest
 // first; one this close to the viewport counts as on-screen.
@@ -415,6 +418,7 @@ class Measurements {
     this.unpainted = [];
     this.readyMs = null;
     this.backlogMs = null;
+    this.recentBacklogMs = null; // the same, since takeRecentBacklog
     this.lateReports = 0;
     this.hopelessReports = 0;
     this.batch = "0";
@@ -442,6 +446,14 @@ class Measurements {
   addWire(wireMs) {
     this.wire.add(wireMs);
     if (this.backlogMs === null || wireMs < this.backlogMs) this.backlogMs = wireMs;
+    if (this.recentBacklogMs === null || wireMs < this.recentBacklogMs) this.recentBacklogMs = wireMs;
+  }
+
+  // The backlog since the last call alone (null: nothing arrived).
+  takeRecentBacklog() {
+    const backlog = this.recentBacklogMs;
+    this.recentBacklogMs = null;
+    return backlog;
   }
 
   // The smallest wire latency since the last call (null: nothing arrived); counts late reports.
@@ -1063,6 +1075,7 @@ class Engine {
     this.behindText = field(document, "behind-text");
     this.behindTitle = field(document, "behind-title");
     this.nextBacklogMs = 0;
+    this.nextEarlyMs = 0;
     field(document, "engine-label").textContent = "JavaScript";
     this.stateLabel = field(document, "state-label");
     this.loadingText = field(document, "loading-text");
@@ -1106,8 +1119,9 @@ class Engine {
     // Coming back, the server sends only what was missed, not a whole new snapshot.
     const { lastSeq, market } = this.store;
     const resuming = this.failures && !fresh && lastSeq && market;
-    const resume = resuming ? `?resume_from=${lastSeq}&market=${market}` : "";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws${resume}`);
+    let query = resuming ? `?resume_from=${lastSeq}&market=${market}` : "";
+    if (fresh) query = FRESH_START_QUERY; // it could not keep up: start on conflated delivery
+    const socket = new WebSocket(`${scheme}//${location.host}/ws${query}`);
     socket.onmessage = this.onMessage;
     socket.onopen = () => {
       this.failures = 0;
@@ -1242,6 +1256,8 @@ class Engine {
     if (now >= this.nextBacklogMs) {
       this.nextBacklogMs = now + BACKLOG_REPORT_MS;
       this.checkBacklog();
+    } else if (now >= this.nextEarlyMs) {
+      this.reportEarly(now);
     }
     if (store.state === "live" && now - this.lastMessageMs > STALE_AFTER_MS) this.setState("stale");
   }
@@ -1313,6 +1329,13 @@ class Engine {
     }
     const shown = conflated || measurements.behind;
     if (this.behindBanner.hidden === shown) this.behindBanner.hidden = !shown;
+  }
+
+  reportEarly(now) {
+    this.nextEarlyMs = now + EARLY_REPORT_MS;
+    const backlog = this.measurements.takeRecentBacklog();
+    if (backlog !== null && backlog > BEHIND_MS && this.batchMode === AUTO)
+      this.send({ backlog_ms: Math.trunc(backlog) });
   }
 
   conflatedNow() {

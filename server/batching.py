@@ -29,7 +29,7 @@ from client.protocol import (
     Message,
     delivery,
 )
-from server.conflation import ConflationGroup, LagState, encode
+from server.conflation import MAX_HOLD_S, ConflationGroup, LagState, encode
 
 AUTO_LEVELS_MS = (0, 4, 8, 16)  # 16 ms: one frame per animation frame at 60 Hz
 # Published msgs/s from which auto uses AUTO_LEVELS_MS[i + 1]: below the first, one message a
@@ -257,9 +257,16 @@ class Batching(Generic[Member]):
 
     # -- conflation --------------------------------------------------------------------------
 
-    def _conflate(self, subscriber: Member, lag_ms: float, now: float) -> None:
+    def conflate(self, subscriber: Member) -> None:
+        """Conflated from the start, for as long as conflation holds anyone: the client asked,
+        having been hopelessly behind on its last connection."""
+        self._conflate(subscriber, 0.0, self.clock(), MAX_HOLD_S)
+
+    def _conflate(
+        self, subscriber: Member, lag_ms: float, now: float, hold_s: float | None = None
+    ) -> None:
         """Conflated from the group's next interval; at once when nobody else is."""
-        self.lag[subscriber].enter(now)
+        self.lag[subscriber].enter(now, hold_s)
         if not self._conflating:
             self.conflation.restart(now)
         self.joining.append(subscriber)

@@ -155,9 +155,13 @@ class LagState:
     def should_leave(self, lag_ms: float, now: float) -> bool:
         return self.conflated and now >= self.until and lag_ms < LEAVE_MS
 
-    def enter(self, now: float) -> None:
+    def enter(self, now: float, hold_s: float | None = None) -> None:
+        """Conflated for `hold_s`, or by how recently it last left."""
         recent = now - self.left_at < REENTRY_S
-        self.hold_s = min(self.hold_s * 2, MAX_HOLD_S) if recent else HOLD_S
+        if hold_s is not None:
+            self.hold_s = hold_s
+        else:
+            self.hold_s = min(self.hold_s * 2, MAX_HOLD_S) if recent else HOLD_S
         self.conflated = True
         self.until = now + self.hold_s
         self.backlog_ms = 0.0  # reports from before the switch say nothing of what follows

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDiscon
 from client.protocol import (
     BACKLOG_MS,
     BATCH_MS,
+    CONFLATE,
     FREQUENCY_MS,
     MARKET,
     RATE_LIMITED,
@@ -54,6 +55,8 @@ async def stream(websocket: WebSocket) -> None:
         )
         return
     subscriber = await _join(websocket, services)
+    if websocket.query_params.get(CONFLATE) == "1":
+        services.batching.conflate(subscriber)
     services.ticker.wake()  # its lag is reviewed from now on
     sender = asyncio.create_task(_send_frames(websocket, subscriber))
     reader = asyncio.create_task(_read_controls(websocket, subscriber, services))

@@ -47,6 +47,7 @@ METRICS: dict[str, tuple[str, ...]] = {
     "state": (),
     "received": (),
     "gaps": (),
+    "conflated": (),
     "rate": (),
     "latency_ms": ("mean", "p50", "p95", "p99", "n"),
     "wire_ms": ("p50", "p95"),
@@ -92,7 +93,20 @@ LOAD = {"target", "symbols", "frequency_ms", "expected"}
 SERVER = {"published", "sent", "dropped"}
 STARTUP = {"engine", "error", "runs", "cold_ms", "warm_ms", "spread", "targets"}
 SUMMARY_ENGINE = {"measured_loads", "sustainable_loads", "highest_sustainable"}
-COMPARISON = {"key", "label", "load", "py", "js", "ratio", "target", "limit", "met", "note"}
+COMPARISON = {
+    "key",
+    "mode",
+    "variants",
+    "label",
+    "load",
+    "py",
+    "js",
+    "ratio",
+    "target",
+    "limit",
+    "met",
+    "note",
+}
 RATIOS_AT_LOAD = {"latency_p95", "handler_p50", "render_p50"}
 RATE_RATIO = "sustainable_rate"
 
@@ -222,9 +236,12 @@ def test_summary_has_sustainable_rates_and_ratios(result: dict[str, Any]) -> Non
         return
     for row in rows:
         has_keys(row, COMPARISON, f"comparison {row.get('key')}")
-    assert [row["key"] for row in rows if row["load"] is None] == [RATE_RATIO]
-    at_load = {row["key"] for row in rows if row["load"] is not None}
-    assert at_load == RATIOS_AT_LOAD
+    # Every mode both were measured in, the dashboard's default (auto) first.
+    assert list(dict.fromkeys(row["mode"] for row in rows)) == ["auto", "0"]
+    for mode in QUICK_MODES:
+        mine = [row for row in rows if row["mode"] == mode]
+        assert [row["key"] for row in mine if row["load"] is None] == [RATE_RATIO]
+        assert {row["key"] for row in mine if row["load"] is not None} == RATIOS_AT_LOAD
 
 
 def test_prints_the_tables(bench: Bench, result: dict[str, Any]) -> None:

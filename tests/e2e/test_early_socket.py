@@ -79,7 +79,8 @@ def slow_server() -> Iterator[RunningServer]:
 def open_held(page: Page, server: RunningServer, heard: str) -> None:
     """Open the MicroPython page with its runtime held back until `heard` holds."""
     held = HeldRuntime(page)
-    page.goto(f"{server.url}/?engine=mpy", wait_until="commit")
+    # Unbatched: each message the socket hears is one the store counts.
+    page.goto(f"{server.url}/?engine=mpy&batch=0", wait_until="commit")
     page.wait_for_function(heard, timeout=LIVE_TIMEOUT_MS)
     assert page.evaluate("() => document.documentElement.dataset.state") != "live"
     held.release()

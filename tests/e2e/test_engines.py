@@ -305,7 +305,9 @@ def test_metrics_follow_the_shared_schema(
     assert metrics["latency_ms"]["n"] > 0
     assert metrics["ready_ms"] > 0
     assert metrics["gaps"] == 0
-    assert metrics["batch"] == "0"
+    assert metrics["batch"] == "auto", "the dashboard batches by default"
+    assert metrics["conflated"] == 0
+    assert metrics["delivery"] == "full"
     assert metrics["behind"] is False
     assert page_log.errors == []
     assert page_log.foreign_requests() == []
@@ -341,7 +343,7 @@ def test_the_engine_switch_keeps_the_window_setting(
     set_control(page, "window", "500")
     with page.expect_navigation():
         set_control(page, "engine", other)
-    assert page.url.endswith(f"/?engine={other}&window=500")
+    assert page.url.endswith(f"/?engine={other}&window=500&batch=auto")
     assert page.evaluate("document.documentElement.dataset.engine") == other
     assert page.locator('[data-control="window"]').input_value() == "500"
 
