@@ -167,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from(parser().parse_args(argv))
     outcome = run(settings)
     sys.stdout.write(markdown(outcome.data))
-    plot = outcome.path.with_name(outcome.data["plot"])
-    sys.stdout.write(f"\nWrote {outcome.path} and {plot}.\n")
+    wrote = [outcome.path]
+    if outcome.data["plot"]:
+        wrote.append(outcome.path.with_name(outcome.data["plot"]))
+    sys.stdout.write(f"\nWrote {' and '.join(map(str, wrote))}.\n")
     if outcome.path.resolve().is_relative_to(RESULTS_DIR):
         sys.stdout.write(f"{KEEP_HINT}.\n")
     sys.stdout.flush()

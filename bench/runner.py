@@ -173,10 +173,12 @@ def free_stem(directory: Path, started: datetime) -> Path:
 
 
 def write(data: dict[str, Any], stem: Path) -> Path:
-    """The JSON at `<stem>.json`, the plot beside it at `<stem>.png`."""
+    """The JSON at `<stem>.json`, the plot beside it at `<stem>.png` (none for a run that
+    measured no load, such as --slow-device-only)."""
     plot = stem.with_suffix(PLOT_SUFFIX)
-    data["plot"] = plot.name
-    draw(data, plot)
+    data["plot"] = plot.name if data["runs"] else None
+    if data["runs"]:
+        draw(data, plot)
     path = stem.with_suffix(".json")
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
@@ -233,5 +235,5 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         "summary": summarize(variants(settings.engines, settings.modes), measured),
     }
     path = write(data, free_stem(settings.output, started))
-    progress.step(f"wrote {path} and {data['plot']}")
+    progress.step(f"wrote {path}" + (f" and {data['plot']}" if data["plot"] else ""))
     return Outcome(data, path)

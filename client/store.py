@@ -196,7 +196,9 @@ class Store:
             self.conflated_lately += skipped
             self.conflated_through = max(self.conflated_through, message["last"])
         else:
-            self.conflated_lately = 0
+            before = self.delivery.peek()
+            if before is None or before["mode"] != message["mode"]:
+                self.conflated_lately = 0  # a new stretch (a rung changed: the same one)
             self.delivery.set(message)
 
     def _apply_gap(self, message: Message) -> None:

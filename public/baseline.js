@@ -663,7 +663,8 @@ class Store {
         this.conflatedThrough = Math.max(this.conflatedThrough, message.last);
         return true;
       case "delivery":
-        this.conflatedLately = 0;
+        // A new stretch (a rung changed: the same one).
+        if (this.delivery === null || this.delivery.mode !== message.mode) this.conflatedLately = 0;
         this.delivery = message;
         return true;
       case "batch":

@@ -10,9 +10,9 @@ is light, longer ones as the published rate grows, and one more step while the c
 that it is behind (its `backlog_ms`); so auto clients share groups too.
 
 A client that lags further (conflation.ENTER_MS, by its backlog report or by its outbox's
-oldest frame) is moved to conflated delivery, whatever its setting, and back once it keeps up.
-It moves at the conflation group's interval boundary, so it misses nothing on the way: until
-then it gets every message as before.
+oldest frame) is moved to conflated delivery, whatever its setting, and back once it keeps up
+(server/conflation.py). It moves at an interval boundary, so it misses nothing on the way:
+until then it gets what it got before.
 """
 
 import time
@@ -29,7 +29,7 @@ from client.protocol import (
     Message,
     delivery,
 )
-from server.conflation import MAX_HOLD_S, ConflationGroup, LagState, encode
+from server.conflation import MAX_HOLD_S, Conflation, LagState, encode
 
 AUTO_LEVELS_MS = (0, 4, 8, 16)  # 16 ms: one frame per animation frame at 60 Hz
 # Published msgs/s from which auto uses AUTO_LEVELS_MS[i + 1]: below the first, one message a
@@ -120,9 +120,7 @@ class Batching(Generic[Member]):
         self.auto: dict[Member, AutoState] = {}
         self.lag: dict[Member, LagState] = {}  # every subscriber
         self.clock = clock
-        self.conflation: ConflationGroup[Member] = ConflationGroup(clock())
-        self.joining: list[Member] = []  # conflated from the group's next interval on
-        self.leaving: list[Member] = []  # back to full delivery after its next interval
+        self.conflation: Conflation[Member] = Conflation(clock())
         # Whom the hub leaves to this tap: the batched and the conflated.
         self.tapped: set[Member] = set()
         self.seen = 0  # frames collected since start: auto's view of the published rate
@@ -146,9 +144,9 @@ class Batching(Generic[Member]):
             if now >= group.due:
                 group.flush()
                 group.due = now + group.period
-        if self._conflating and now >= self.conflation.due:
-            self.conflation.flush(now)
-            self._regroup(now)
+        flushed = self.conflation.flush_due(now)
+        for subscriber, target in self.conflation.ready(flushed):
+            self._switch(subscriber, target, now)
         if self._review_due is not None and now >= self._review_due:
             self.review(now)
             self._review_due = now + AUTO_REVIEW_S
@@ -156,15 +154,12 @@ class Batching(Generic[Member]):
 
     def next_due(self) -> float | None:
         deadlines = [group.due for group in self.groups.values()]
-        if self._conflating:
-            deadlines.append(self.conflation.due)
+        conflation_due = self.conflation.next_due()
+        if conflation_due is not None:
+            deadlines.append(conflation_due)
         if self._review_due is not None:
             deadlines.append(self._review_due)
         return min(deadlines, default=None)
-
-    @property
-    def _conflating(self) -> bool:
-        return bool(self.conflation.members or self.joining)
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -192,9 +187,9 @@ class Batching(Generic[Member]):
         else:
             self.auto.pop(subscriber, None)
             interval = int(setting)
-        if subscriber in self.conflation.members:
-            self.conflation.members[subscriber] = setting != 0  # takes effect when it leaves
-        elif subscriber not in self.joining:
+        if self._is_conflated(subscriber):
+            self.conflation.set_batched(subscriber, setting != 0)  # its batching: on leaving
+        else:
             self._move(subscriber, interval, now)
         return batch_reply(setting, interval)
 
@@ -208,11 +203,9 @@ class Batching(Generic[Member]):
 
     def remove(self, subscriber: Member) -> None:
         self._leave(subscriber)
-        self.conflation.members.pop(subscriber, None)
+        self.conflation.remove(subscriber)
+        self.conflation.moves.pop(subscriber, None)
         self.tapped.discard(subscriber)
-        for waiting in (self.joining, self.leaving):
-            if subscriber in waiting:
-                waiting.remove(subscriber)
         self.settings.pop(subscriber, None)
         self.auto.pop(subscriber, None)
         self.lag.pop(subscriber, None)
@@ -222,7 +215,7 @@ class Batching(Generic[Member]):
     @property
     def conflated_count(self) -> int:
         """Subscribers on conflated delivery now."""
-        return len(self.conflation.members)
+        return len(self.conflation)
 
     # -- moving between groups ---------------------------------------------------------------
 
@@ -258,43 +251,38 @@ class Batching(Generic[Member]):
     # -- conflation --------------------------------------------------------------------------
 
     def conflate(self, subscriber: Member) -> None:
-        """Conflated from the start, for as long as conflation holds anyone: the client asked,
-        having been hopelessly behind on its last connection."""
-        self._conflate(subscriber, 0.0, self.clock(), MAX_HOLD_S)
+        """Conflated from the start, held on the first rung for the longest hold: the client
+        asked, having been hopelessly behind on its last connection."""
+        now = self.clock()
+        self._request(subscriber, self.lag[subscriber].start(now, MAX_HOLD_S), now)
 
-    def _conflate(
-        self, subscriber: Member, lag_ms: float, now: float, hold_s: float | None = None
-    ) -> None:
-        """Conflated from the group's next interval; at once when nobody else is."""
-        self.lag[subscriber].enter(now, hold_s)
-        if not self._conflating:
-            self.conflation.restart(now)
-        self.joining.append(subscriber)
-        subscriber.offer(
-            encode(delivery(CONFLATED_MODE, self.conflation.interval_ms, int(lag_ms))), None, 0
-        )
-        if not self.conflation.members:
-            self._regroup(now)
+    def _request(self, subscriber: Member, target: int, now: float) -> None:
+        """Move to `target` (0: full delivery) at the next boundary it shares with where the
+        subscriber is; at once when nothing is collected for either yet."""
+        self.conflation.moves[subscriber] = target
+        for ready, to in self.conflation.ready(set()):
+            self._switch(ready, to, now)
 
-    def _regroup(self, now: float) -> None:
-        """At an interval boundary: joiners in, leavers out to their own batching."""
-        joining, self.joining = self.joining, []
-        for subscriber in joining:
+    def _switch(self, subscriber: Member, target: int, now: float) -> None:
+        if not self._is_conflated(subscriber):
             self._leave(subscriber)  # what its batch group holds for it, first
-            self.conflation.members[subscriber] = self.settings.get(subscriber, 0) != 0
+        batched = self.settings.get(subscriber, 0) != 0
+        self.conflation.place(subscriber, target, batched, now)
+        if target:
             self.tapped.add(subscriber)
-        leaving, self.leaving = self.leaving, []
-        for subscriber in leaving:
-            self.conflation.members.pop(subscriber, None)
+            lag_ms = int(self.lag[subscriber].lag_at_switch_ms)
+            notice = delivery(CONFLATED_MODE, target, lag_ms)
+        else:
             self.tapped.discard(subscriber)
             interval = self._setting_interval(subscriber, now)
             self._move(subscriber, interval, now)
-            subscriber.offer(encode(delivery(FULL_MODE, interval, 0)), None, 0)
             if subscriber in self.auto:
                 subscriber.reply(batch_reply(AUTO, interval))
+            notice = delivery(FULL_MODE, interval, 0)
+        subscriber.offer(encode(notice), None, 0)
 
     def _is_conflated(self, subscriber: Member) -> bool:
-        return subscriber in self.conflation.members or subscriber in self.joining
+        return subscriber in self.conflation.interval_of
 
     def _setting_interval(self, subscriber: Member, now: float) -> int:
         if subscriber in self.auto:
@@ -303,17 +291,9 @@ class Batching(Generic[Member]):
 
     def _review_lag(self, now: float) -> None:
         for subscriber, lag in self.lag.items():
-            if subscriber in self.leaving:
-                continue
-            lag_ms = lag.lag_ms(subscriber.outbox_age(now), now)
-            if lag.should_enter(lag_ms):
-                self._conflate(subscriber, lag_ms, now)
-            elif lag.should_leave(lag_ms, now):
-                lag.leave(now)
-                if subscriber in self.joining:
-                    self.joining.remove(subscriber)
-                else:
-                    self.leaving.append(subscriber)
+            target = lag.decide(lag.lag_ms(subscriber.outbox_age(now), now), now)
+            if target is not None:
+                self._request(subscriber, target, now)
 
     # -- auto --------------------------------------------------------------------------------
 
@@ -328,7 +308,7 @@ class Batching(Generic[Member]):
         then move whoever lags too far to conflated delivery, or back."""
         self.measure_rate(now)
         for subscriber in list(self.auto):
-            if self._is_conflated(subscriber):
+            if self._is_conflated(subscriber) or subscriber in self.conflation.moves:
                 continue
             interval = self._auto_level(subscriber, now)
             if interval != self.interval_of(subscriber):

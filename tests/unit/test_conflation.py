@@ -13,9 +13,11 @@ from client.store import Store
 from server.batching import Batching
 from server.conflation import (
     CONFLATE_INTERVAL_MS,
+    CONFLATE_LEVELS_MS,
     ENTER_MS,
     HOLD_S,
     LEAVE_MS,
+    MAX_HOLD_S,
     TRADE_CAP,
     LagState,
 )
@@ -148,33 +150,43 @@ def test_a_client_joining_mid_interval_misses_nothing_and_sees_nothing_twice() -
     assert store.gaps == 0
     assert store.duplicates == 0
     assert store.conflated > 0
-    assert first in batching.conflation.members
-    assert second in batching.conflation.members
+    assert first in batching.conflation.interval_of
+    assert second in batching.conflation.interval_of
 
 
-def test_a_client_that_caught_up_returns_to_full_delivery_with_no_gap() -> None:
+def quiet_interval(hub: Hub, batching: Batching[Subscriber], clock: Clock, backlog_ms: int) -> None:
+    """One shortest interval of a busy market, the client reporting `backlog_ms`."""
+    for n in range(5):
+        for symbol in SYMBOLS:
+            hub.publish(price(n, symbol))
+    batching.report_backlog(next(iter(batching.lag)), backlog_ms)
+    clock.now += CONFLATE_LEVELS_MS[-1] / 1000
+    batching.tick(clock.now)
+
+
+def test_a_client_that_caught_up_climbs_back_to_full_delivery_with_no_gap() -> None:
     hub, batching, clock = conflating_hub()
     subscriber = lagging(hub, batching, clock, protocol.AUTO)
     store = Store()
-    busy_interval(hub, batching, clock)
-    fed_store(subscriber, store)
-    clock.now += HOLD_S
-    batching.report_backlog(subscriber, int(LEAVE_MS / 2))
-    batching.review(clock.now)
-    busy_interval(hub, batching, clock)  # the boundary: leaves
-    got = messages(subscriber)
-    for n in range(5):
-        hub.publish(price(n))
-    clock.now += 0.01
-    batching.tick(clock.now)
-    after = messages(subscriber)
-    for message in got + after:
-        store.apply(message)
-    assert [m["mode"] for m in of_type(got, protocol.DELIVERY)] == [protocol.FULL_MODE]
-    assert subscriber not in batching.conflation.members
+    seen: list[dict[str, Any]] = []
+    for _ in range(int(HOLD_S * len(CONFLATE_LEVELS_MS) * 2 / (CONFLATE_LEVELS_MS[-1] / 1000))):
+        quiet_interval(hub, batching, clock, int(LEAVE_MS / 2))
+        got = messages(subscriber)  # read at once: its outbox never ages
+        seen.extend(got)
+        for message in got:
+            store.apply(message)
+    notices = of_type(seen, protocol.DELIVERY)
+    assert [(n["mode"], n[protocol.INTERVAL_MS]) for n in notices[:-1]] == [
+        (protocol.CONFLATED_MODE, interval) for interval in CONFLATE_LEVELS_MS
+    ], "one rung at a time, shorter intervals first"
+    assert notices[-1]["mode"] == protocol.FULL_MODE
+    assert not batching.lag[subscriber].conflated
     assert store.gaps == 0
+    assert store.duplicates == 0
     assert store.last_seq == hub.seq
-    assert [m["seq"] for m in after] == list(range(hub.seq - 4, hub.seq + 1))
+    last_notice = seen.index(notices[-1])
+    after = [m for m in seen[last_notice:] if m["type"] == protocol.PRICE]
+    assert [m["seq"] for m in after] == list(range(after[0]["seq"], hub.seq + 1)), "every one"
 
 
 def test_a_client_held_in_conflation_stays_for_its_hold_even_if_it_catches_up() -> None:
@@ -183,19 +195,32 @@ def test_a_client_held_in_conflation_stays_for_its_hold_even_if_it_catches_up() 
     clock.now += HOLD_S / 2
     batching.report_backlog(subscriber, 0)
     batching.review(clock.now)
-    assert batching.lag[subscriber].conflated
+    assert batching.lag[subscriber].level == 0
+
+
+def test_lagging_on_the_way_up_steps_back_down_and_doubles_the_hold() -> None:
+    lag = LagState()
+    assert lag.decide(ENTER_MS * 2, 0.0) == CONFLATE_LEVELS_MS[0]
+    assert lag.decide(0.0, HOLD_S) == CONFLATE_LEVELS_MS[1]
+    assert lag.decide(ENTER_MS * 2, HOLD_S + 1) == CONFLATE_LEVELS_MS[0]
+    assert lag.until == HOLD_S + 1 + 2 * HOLD_S
+    assert lag.decide(0.0, HOLD_S + 2) is None, "held"
 
 
 def test_falling_behind_again_soon_after_leaving_doubles_the_hold() -> None:
     lag = LagState()
-    lag.enter(0.0)
-    assert lag.until == HOLD_S
-    lag.leave(HOLD_S)
-    lag.enter(HOLD_S + 1.0)
-    assert lag.until - (HOLD_S + 1.0) == 2 * HOLD_S
-    lag.leave(100.0)
-    lag.enter(1000.0)
-    assert lag.until - 1000.0 == HOLD_S, "long after: the shortest hold again"
+    now = 0.0
+    lag.decide(ENTER_MS * 2, now)
+    while lag.conflated:
+        now += HOLD_S
+        lag.decide(0.0, now)
+    lag.decide(ENTER_MS * 2, now + 1.0)
+    assert lag.until - (now + 1.0) == 2 * HOLD_S
+    while lag.conflated:
+        now += MAX_HOLD_S
+        lag.decide(0.0, now)
+    lag.decide(ENTER_MS * 2, now + 1000.0)
+    assert lag.until - (now + 1000.0) == HOLD_S, "long after: the shortest hold again"
 
 
 def test_a_stale_report_does_not_keep_a_client_behind() -> None:
@@ -214,5 +239,4 @@ def test_a_departed_client_leaves_conflation_and_its_tally_stays_counted() -> No
     assert batching.conflated_count == 0
     assert subscriber not in batching.tapped
     assert hub.conflated == counted > 0
-    busy_interval(hub, batching, clock)  # nobody conflated: nothing kept
-    assert batching.conflation.kept.count == 0
+    assert batching.conflation.groups == {}, "nobody conflated: nothing kept"
