@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, CDPSession, Page, Worker
 
 from client.texts import format_price
-from server.conflation import MAX_HOLD_S
+from server.conflation import CONFLATE_LEVELS_MS, HOLD_S, MAX_HOLD_S
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, PageLog, go_live, open_context, watch
 
@@ -42,7 +42,8 @@ CURRENT_TIMEOUT_S = 30.0
 # "Current": the page shows one of the prices of the last half second (the bar for
 # staleness), which covers one conflation interval and a slowed page's frame.
 CURRENT_TICKS = round(0.5 / TICK_S)
-FULL_TIMEOUT_MS = int((MAX_HOLD_S + 20) * 1000)
+# The longest hold on one rung, a hold on each rung above it, and time to notice.
+FULL_TIMEOUT_MS = int((MAX_HOLD_S + HOLD_S * len(CONFLATE_LEVELS_MS) + 20) * 1000)
 AFTER_RETURN_S = 3.0
 SYMBOL = "BTC/USD"
 SHOWN_PRICE = f'[data-symbol="{SYMBOL}"] [data-field="price"]'

@@ -13,7 +13,7 @@ import pytest
 from client import protocol
 from client.store import Store
 from server.cluster import RedisProcess
-from server.conflation import HOLD_S
+from server.conflation import CONFLATE_LEVELS_MS, HOLD_S
 from tests.conftest import TEST_SEED, RunningServer, start_server
 from tests.integration.wsclient import Client, run, ws_client
 
@@ -21,7 +21,7 @@ MARKET = ("--seed", str(TEST_SEED), "--frequency-ms", "10")  # ~1,400 msgs/s
 LAGGING_MS = 1000
 CAUGHT_UP_MS = 0
 CONFLATED_S = 2.0  # read this long while conflated
-RETURN_TIMEOUT_S = HOLD_S + 10.0
+RETURN_TIMEOUT_S = HOLD_S * len(CONFLATE_LEVELS_MS) + 10.0  # a hold a rung
 BROKERS = ("memory", "redis")
 
 
