@@ -35,6 +35,9 @@ LEAVE_MS = 100.0  # ...and returns to every message once it lags less than this
 HOLD_S = 3.0  # the shortest stay: a backlog report covers a second of the past
 MAX_HOLD_S = 24.0
 REENTRY_S = 10.0  # falling behind again this soon after leaving doubles the hold
+# Just after a step up (or back to full), lagging past this already means the step was too
+# much: caught early, a failed step leaves less of a backlog to drain.
+PROBE_FAIL_MS = 150.0
 REPORT_FRESH_S = 2.5  # a backlog report older than this (reports come every second) is stale
 
 
@@ -224,6 +227,7 @@ class LagState:
         self.until = 0.0  # on this rung at least until then
         self.hold_s = HOLD_S
         self.left_at = float("-inf")
+        self.stepped_at = float("-inf")  # the last step up (or back to full)
         self.lag_at_switch_ms = 0.0
 
     @property
@@ -241,24 +245,28 @@ class LagState:
     def decide(self, lag_ms: float, now: float) -> int | None:
         """The interval to move to (0: full delivery), or None to stay."""
         level = self.level
+        limit = PROBE_FAIL_MS if now - self.stepped_at < HOLD_S else ENTER_MS
         if level is None:
-            if lag_ms <= ENTER_MS:
+            if lag_ms <= limit:
                 return None
+            # On the first rung, the one that drains a backlog fastest.
             recent = now - self.left_at < REENTRY_S
-            return self._hold(
-                now, min(self.hold_s * 2, MAX_HOLD_S) if recent else HOLD_S, 0, lag_ms
-            )
-        if lag_ms > ENTER_MS and level > 0:
-            return self._hold(now, min(self.hold_s * 2, MAX_HOLD_S), level - 1, lag_ms)
+            return self._hold(now, self._doubled() if recent else HOLD_S, 0, lag_ms)
+        if lag_ms > limit and level > 0:
+            return self._hold(now, self._doubled(), level - 1, lag_ms)
         if now < self.until or lag_ms >= LEAVE_MS:
             return None
+        self.stepped_at = now
         if level == len(CONFLATE_LEVELS_MS) - 1:
             self.level = None
             self.left_at = now
             return 0
         self.level = level + 1
-        self.until = now + HOLD_S
+        self.until = now + self.hold_s  # after a failed step, every rung is held longer
         return CONFLATE_LEVELS_MS[level + 1]
+
+    def _doubled(self) -> float:
+        return min(self.hold_s * 2, MAX_HOLD_S)
 
     def start(self, now: float, hold_s: float) -> int:
         """On the first rung for `hold_s`, whatever the lag: the client asked."""

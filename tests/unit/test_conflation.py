@@ -18,6 +18,7 @@ from server.conflation import (
     HOLD_S,
     LEAVE_MS,
     MAX_HOLD_S,
+    PROBE_FAIL_MS,
     TRADE_CAP,
     LagState,
 )
@@ -205,6 +206,15 @@ def test_lagging_on_the_way_up_steps_back_down_and_doubles_the_hold() -> None:
     assert lag.decide(ENTER_MS * 2, HOLD_S + 1) == CONFLATE_LEVELS_MS[0]
     assert lag.until == HOLD_S + 1 + 2 * HOLD_S
     assert lag.decide(0.0, HOLD_S + 2) is None, "held"
+
+
+def test_a_step_up_that_lags_at_all_is_undone_and_every_rung_then_held_longer() -> None:
+    lag = LagState()
+    lag.decide(ENTER_MS * 2, 0.0)
+    lag.decide(0.0, HOLD_S)  # up a rung: a probe
+    assert lag.decide((PROBE_FAIL_MS + ENTER_MS) / 2, HOLD_S + 0.5) == CONFLATE_LEVELS_MS[0]
+    assert lag.decide(0.0, HOLD_S + 0.5 + 2 * HOLD_S) == CONFLATE_LEVELS_MS[1]
+    assert lag.until - (HOLD_S + 0.5 + 2 * HOLD_S) == 2 * HOLD_S, "the next rung waits longer"
 
 
 def test_falling_behind_again_soon_after_leaving_doubles_the_hold() -> None:
