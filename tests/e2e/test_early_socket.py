@@ -164,7 +164,7 @@ def test_an_early_socket_that_closed_before_the_engine_started_is_reopened(
 
     page.route_web_socket("**/ws*", relay)
     held = HeldRuntime(page)
-    page.goto(f"{slow_server.url}/?engine=mpy", wait_until="commit")
+    page.goto(f"{slow_server.url}/?engine=mpy&batch=0", wait_until="commit")
     wait_until(page, lambda: bool(routes) and heard[0] >= HEARD_BEFORE_START)
     closed.add(0)
     routes[0].close(code=SERVICE_RESTART, reason="restarting a proxy")
@@ -189,7 +189,8 @@ def test_an_early_socket_that_closed_before_the_engine_started_is_reopened(
 def test_other_engines_open_one_socket_of_their_own(
     watched_page: Page, server: RunningServer, engine: str
 ) -> None:
-    watched_page.goto(f"{server.url}/?engine={engine}")
+    # Unbatched: each message the socket hears is one the store counts.
+    watched_page.goto(f"{server.url}/?engine={engine}&batch=0")
     watched_page.wait_for_function(IS_LIVE, timeout=LIVE_TIMEOUT_MS)
     state = watched_page.evaluate(SNAPSHOT)
     [socket] = state["sockets"]
