@@ -7,6 +7,7 @@ nodes (found by their data-* attributes) instead of building its own.
 from typing import Any, NamedTuple
 
 import orjson
+from jinja2.utils import htmlsafe_json_dumps
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -39,8 +40,13 @@ EMBEDDABLE = {"Cross-Origin-Resource-Policy": "cross-origin"}
 
 
 def embed_json(value: object) -> str:
-    """JSON safe inside <script>: no `</` can end the element early."""
-    return orjson.dumps(value).decode().replace("</", "<\\/")
+    """JSON safe inside <script>, by Jinja's rule: `<`, `>`, `&` and `'` become \\u escapes, so
+    no value (`</script>`, `<!--<script`) can end the element early or swallow the page."""
+    return str(htmlsafe_json_dumps(value, dumps=_orjson_text))
+
+
+def _orjson_text(value: object, **_: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 def price_card(symbol: str, history: list[float], last: Message | None, window: int) -> Message:
