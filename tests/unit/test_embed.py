@@ -18,7 +18,7 @@ def test_markup_in_a_value_is_escaped_and_the_value_survives() -> None:
     assert json.loads(text) == value
 
 
-TEXT = st.text(st.characters(exclude_categories=("Cs",)))  # JSON text holds no lone surrogate
+TEXT = st.text(st.characters(codec="utf-8"))  # JSON text holds no lone surrogate
 
 
 @given(st.recursive(TEXT, lambda inner: st.lists(inner) | st.dictionaries(TEXT, inner)))
