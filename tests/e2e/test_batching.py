@@ -15,9 +15,9 @@ MODES = ("0", "16", "auto")
 READOUTS = {"0": "off", "16": "16 ms", "auto": "auto · off"}  # auto on an idle stream: off
 SAME_SEQ_TIMEOUT_S = 30.0
 BEHIND_TIMEOUT_MS = 45_000
-# DevTools' CPU throttling rate: a CPU this many times slower. JavaScript takes 5600 msgs/s
-# one at a time on half this CPU on a quiet machine, so it gets a slower one.
-THROTTLED_CPU = {"py": 2, "mpy": 2, "js": 6}
+# DevTools' CPU throttling rate: a CPU this many times slower. Pyodide and JavaScript take
+# 5600 msgs/s one at a time on half this CPU on a quiet machine, so they get slower ones.
+THROTTLED_CPU = {"py": 4, "mpy": 2, "js": 6}
 READOUT_IS = "(text) => document.querySelector('[data-field=\"batch\"]').textContent === text"
 # The texts a person reads: every card, ladder, the system panel and the newest trades; and
 # every sparkline where the browser draws it. (A sparkline's points count ticks since the page
