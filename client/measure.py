@@ -103,14 +103,9 @@ class Measurements:
     def take_backlog(self) -> float | None:
         """The backlog since the last call (None: nothing arrived); counts late reports."""
         backlog, self.backlog_ms = self.backlog_ms, None
-        if backlog is not None and backlog > BEHIND_MS:
-            self.late_reports += 1
-        elif backlog is not None:
-            self.late_reports = 0
-        if backlog is not None and backlog > HOPELESS_MS:
-            self.hopeless_reports += 1
-        elif backlog is not None:
-            self.hopeless_reports = 0
+        if backlog is not None:
+            self.late_reports = self.late_reports + 1 if backlog > BEHIND_MS else 0
+            self.hopeless_reports = self.hopeless_reports + 1 if backlog > HOPELESS_MS else 0
         return backlog
 
     @property

@@ -460,10 +460,10 @@ class Measurements {
   takeBacklog() {
     const backlog = this.backlogMs;
     this.backlogMs = null;
-    if (backlog !== null && backlog > BEHIND_MS) this.lateReports++;
-    else if (backlog !== null) this.lateReports = 0;
-    if (backlog !== null && backlog > HOPELESS_MS) this.hopelessReports++;
-    else if (backlog !== null) this.hopelessReports = 0;
+    if (backlog !== null) {
+      this.lateReports = backlog > BEHIND_MS ? this.lateReports + 1 : 0;
+      this.hopelessReports = backlog > HOPELESS_MS ? this.hopelessReports + 1 : 0;
+    }
     return backlog;
   }
 

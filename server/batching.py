@@ -29,7 +29,8 @@ from client.protocol import (
     Message,
     delivery,
 )
-from server.conflation import MAX_HOLD_S, Conflation, LagState, encode
+from server.conflation import MAX_HOLD_S, Conflation, LagState
+from server.hub import encode
 
 AUTO_LEVELS_MS = (0, 4, 8, 16)  # 16 ms: one frame per animation frame at 60 Hz
 # Published msgs/s from which auto uses AUTO_LEVELS_MS[i + 1]: below the first, one message a

@@ -21,9 +21,8 @@ import math
 from collections.abc import Iterable
 from typing import Generic, Protocol, TypeVar
 
-import orjson
-
 from client.protocol import BOOK, PRICE, SYSTEM, TRADE, Message, conflated
+from server.hub import encode
 
 # The ladder's intervals, longest first: ten updates a second per instrument on the first
 # rung, current and cheap to draw; each divides the one before, so boundaries line up.
@@ -50,10 +49,6 @@ class Outbox(Protocol):
 
 
 Member = TypeVar("Member", bound=Outbox)
-
-
-def encode(message: Message) -> str:
-    return orjson.dumps(message).decode()
 
 
 class Kept:
