@@ -96,6 +96,7 @@ WRONG_TYPE = "wrong_type"
 OUT_OF_RANGE = "out_of_range"
 BINARY_FRAME = "binary_frame"
 RATE_LIMITED = "rate_limited"
+FIXED_PACE = "fixed_pace"  # the source (an exchange, a recording) keeps its own tick period
 UNAVAILABLE = "unavailable"  # the market is out of reach (its broker is down); try again
 
 _FREQUENCY_RULE = "an integer number of milliseconds from {} to {}".format(

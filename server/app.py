@@ -15,6 +15,7 @@ from server.headers import SecurityHeaders, content_security_policy
 from server.limits import host_names, own_origins
 from server.services import Services
 from server.settings import Settings
+from server.sources import Source
 from server.vendor import (
     MICROPYTHON,
     PACKAGES,
@@ -26,12 +27,15 @@ from server.vendor import (
 
 
 def create_app(
-    settings: Settings | None = None, on_ready: Callable[[], None] | None = None
+    settings: Settings | None = None,
+    on_ready: Callable[[], None] | None = None,
+    source: Source | None = None,
 ) -> Starlette:
-    """The app; `on_ready` runs once the market is ticking and requests are served."""
+    """The app; `on_ready` runs once the market is ticking and requests are served. `source`
+    is the market's, already checked (default: built from the settings)."""
     settings = settings or Settings()
     check_installed(settings.node_modules)
-    services = Services.build(settings)
+    services = Services.build(settings, source)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

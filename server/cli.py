@@ -13,6 +13,7 @@ import logging
 import socket
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import NoReturn
 
 import uvicorn
@@ -30,13 +31,18 @@ from server.settings import (
     DEFAULT_PING_INTERVAL_S,
     DEFAULT_PING_TIMEOUT_S,
     DEFAULT_PORT,
+    DEFAULT_RECORD_SEGMENT_BYTES,
+    DEFAULT_SOURCE,
     Settings,
 )
 from server.simulator import DEFAULT_SYMBOL_COUNT, MAX_SYMBOLS, default_symbols
+from server.sources import SourceError, source_for
+from server.sources import check_url as check_source_url
 from server.vendor import MissingVendorError
 
 LISTENING = "Tickscope listening on "  # then the URL: what launchers and tests wait for
 MAX_PORT = 65535
+BYTES_PER_MB = 1024 * 1024
 SEND_BUFFER_BYTES = 256 * 1024
 LISTEN_BACKLOG = 2048  # connections the kernel holds for accept(): a burst waits, not fails
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
@@ -64,6 +70,20 @@ def broker_url(text: str) -> str:
         return check_url(text)
     except ValueError as bad:
         raise argparse.ArgumentTypeError(str(bad).removeprefix("unsupported broker ")) from bad
+
+
+def source_url(text: str) -> str:
+    try:
+        return check_source_url(text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(str(bad).removeprefix("unsupported source ")) from bad
+
+
+def megabytes(text: str) -> int:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of MB, got {text}")
+    return int(value * BYTES_PER_MB)
 
 
 def frequency(text: str) -> int:
@@ -121,12 +141,15 @@ symbols.__name__ = "symbols"
 origin.__name__ = "origin"
 client_count.__name__ = "count"
 seconds.__name__ = "seconds"
+source_url.__name__ = "source"
+megabytes.__name__ = "size"
 
 
 def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
     cli = OneLineParser(
         prog=prog,
-        description="Tickscope: a simulated market streamed over WebSockets to a live dashboard.",
+        description="Tickscope: a market (simulated, recorded or an exchange's) streamed over "
+        "WebSockets to a live dashboard.",
     )
     cli.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default %(default)s)")
     cli.add_argument(
@@ -167,6 +190,34 @@ def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
         metavar="URL",
         help="memory:// runs the market in this process (default); redis://HOST:PORT/DB "
         "shares one market between every server process on that Redis",
+    )
+    cli.add_argument(
+        "--source",
+        type=source_url,
+        action="append",
+        default=[],
+        metavar="URL",
+        dest="sources",
+        help="where the market comes from: sim:// (the simulator, default), "
+        "replay://PATH?speed=1|10|max&loop=1 (a recording), coinbase://BTC-USD,ETH-USD, "
+        "binance://btcusdt,ethusdt; a second --source is a standby that takes over when the "
+        "first fails or falls silent",
+    )
+    cli.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write every published message, with its arrival time, to gzip files in DIR "
+        "(replay them with --source replay://DIR)",
+    )
+    cli.add_argument(
+        "--record-segment-mb",
+        type=megabytes,
+        default=DEFAULT_RECORD_SEGMENT_BYTES,
+        metavar="MB",
+        help="start a new recording file past this many compressed MB "
+        f"(default {DEFAULT_RECORD_SEGMENT_BYTES // BYTES_PER_MB})",
     )
     cli.add_argument(
         "--max-clients",
@@ -263,17 +314,22 @@ def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> None:
         ping_interval_s=args.ping_interval,
         ping_timeout_s=args.ping_timeout,
         broker=args.broker,
+        sources=tuple(args.sources) or (DEFAULT_SOURCE,),
+        record=args.record,
+        record_segment_bytes=args.record_segment_mb,
     )
     configure_logging(settings.log_level)
     try:
-        asyncio.run(preflight(settings))
-    except BrokerUnavailableError as unavailable:
+        source = source_for(settings.sources[0], settings)
+        asyncio.run(source.check())
+        asyncio.run(preflight(settings, source))
+    except (ValueError, SourceError, BrokerUnavailableError) as unavailable:
         sys.exit(f"tickscope: error: {unavailable}")
     try:
         sock = bind(settings.host, settings.port)
         # With --port 0 the OS chose the port: the allowed origins carry the real one.
         settings = replace(settings, port=sock.getsockname()[1])
-        app = create_app(settings, on_ready=lambda: announce(sock))
+        app = create_app(settings, on_ready=lambda: announce(sock), source=source)
     except MissingVendorError as missing:
         sys.exit(f"tickscope: error: {missing}")
     except OSError as failed:

@@ -1,27 +1,23 @@
-"""The market's clock: ticks the simulator on a drift-free schedule and publishes what it says.
+"""The market's two clocks: the source's stream (its own pace, or the simulator's period) and
+the system sample once a second. Where the messages go is the broker's business (`publish`).
 
-Deadlines are absolute (start + k * period), so a late wake-up shortens the next wait instead
-of shifting every later tick. A period change takes effect at once and is announced to every
-client as a `config` message. Where the messages go is the broker's business (`publish`).
+A period change is announced to every client as a `config` message; sources that keep their own
+pace (an exchange, a recording) refuse it with FixedPaceError.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from client.protocol import MAX_FREQUENCY_MS, MIN_FREQUENCY_MS, Message, config
-from server.simulator import Market
+from server.sources import Source, now_us
 from server.system import SystemSampler
 
-MS = 1000.0
 SYSTEM_PERIOD_S = 1.0
-MAX_CATCH_UP_TICKS = 5  # past this many missed ticks, skip ahead rather than burst
 
 Publish = Callable[[list[Message]], Awaitable[None]]
-
-
-def now_us() -> int:
-    return time.time_ns() // 1000
+log = logging.getLogger("tickscope.feed")
 
 
 def checked_frequency(frequency_ms: int) -> int:
@@ -36,67 +32,52 @@ def checked_frequency(frequency_ms: int) -> int:
 class Feed:
     def __init__(
         self,
-        market: Market,
+        source: Source,
         publish: Publish,
-        frequency_ms: int,
         published: Callable[[], int],
         market_id: str,
     ) -> None:
-        self.market = market
+        self.source = source
         self.market_id = market_id
         self.publish = publish
-        self.frequency_ms = checked_frequency(frequency_ms)
         self.published = published  # messages delivered so far: the system stream's msg_rate
         self.ticks = 0
-        self.skipped_ticks = 0
-        self._changed = asyncio.Event()
+
+    @property
+    def frequency_ms(self) -> int:
+        return self.source.frequency_ms
 
     def config(self) -> Message:
-        return config(self.frequency_ms, self.market.symbols, self.market_id)
+        return config(self.source.frequency_ms, self.source.symbols, self.market_id)
 
     async def set_frequency(self, frequency_ms: int) -> None:
         """Change the one shared period and tell every client."""
-        self.frequency_ms = checked_frequency(frequency_ms)
-        self._changed.set()
+        self.source.set_frequency(checked_frequency(frequency_ms))
         await self.publish([self.config()])
 
-    async def tick(self) -> None:
-        await self.publish(self.market.step(now_us()))
+    async def emit(self, messages: list[Message]) -> None:
+        await self.publish(messages)
         self.ticks += 1
 
     async def prime(self, sampler: SystemSampler) -> None:
-        """One tick and one system sample at once: the first page is already complete."""
-        await self.tick()
+        """A system sample at once, and the source's first tick where it can make one on
+        demand (the simulator): the first page is already complete."""
+        first = self.source.prime()
+        if first:
+            await self.emit(first)
         await self.sample_system(sampler)
 
     async def run(self, sampler: SystemSampler) -> None:
-        """Keep both clocks until cancelled."""
-        await asyncio.gather(self.run_market(), self.run_system(sampler))
-
-    async def run_market(self) -> None:
-        deadline = time.monotonic()
-        while True:
-            period = self.frequency_ms / MS
-            delay = deadline - time.monotonic()
-            if delay > 0:
-                if await self._period_changed_within(delay):
-                    deadline = min(deadline, time.monotonic() + self.frequency_ms / MS)
-                continue
-            await self.tick()
-            deadline += period
-            behind = time.monotonic() - deadline
-            if behind > MAX_CATCH_UP_TICKS * period:
-                skipped = int(behind / period)
-                self.skipped_ticks += skipped
-                deadline += skipped * period
-
-    async def _period_changed_within(self, delay: float) -> bool:
+        """Keep both clocks until cancelled. A source that ends (a recording played once)
+        leaves the system clock running."""
+        system = asyncio.create_task(self.run_system(sampler), name="system")
         try:
-            await asyncio.wait_for(self._changed.wait(), delay)
-        except TimeoutError:
-            return False
-        self._changed.clear()
-        return True
+            await self.source.run(self.emit)
+            log.info("%s has nothing more to send", self.source.describe())
+            await system
+        finally:
+            system.cancel()
+            await asyncio.gather(system, return_exceptions=True)
 
     async def sample_system(self, sampler: SystemSampler) -> None:
         await self.publish([sampler.sample(self.published(), now_us())])

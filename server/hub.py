@@ -29,6 +29,9 @@ TRADE_KEY = "trade"  # trades are dropped before anything else that cannot be co
 RECENT_LIMIT = 20_000  # frames kept for clients that resume: 20 s of 1000 msgs/s
 
 
+Sink = Callable[[Message, str], None]
+
+
 class Entry(NamedTuple):
     """One delivered stream message, as a resuming client is sent it again."""
 
@@ -238,6 +241,9 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.recent: deque[Entry] = deque(maxlen=RECENT_LIMIT)
         self.tap: Tap = NoTap() if tap is None else tap
+        # Every delivered message and its frame also goes to these (a recording, the history);
+        # each only queues, for a thread of its own.
+        self.sinks: list[Sink] = []
         self._departed_sent = 0
         self._departed_dropped = 0
         self._departed_conflated = 0
@@ -262,6 +268,8 @@ class Hub:
             if subscriber not in tapped:
                 subscriber.offer(frame, key)
         self.tap.collect(frame, message, key)
+        for sink in self.sinks:
+            sink(message, frame)
 
     def subscribe(
         self, backlog: list[Entry] | None = None, notice: Message | None = None

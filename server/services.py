@@ -11,8 +11,10 @@ from client.protocol import FREQUENCY_MS, config
 from server.batching import Batching
 from server.brokers import Broker, broker_for
 from server.hub import Hub, Subscriber
+from server.recording import RecordingWriter
 from server.settings import Settings
 from server.snapshot import Recorder
+from server.sources import Source, source_for
 from server.ticker import Ticker
 
 
@@ -27,8 +29,9 @@ class Services:
     started: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def build(cls, settings: Settings) -> "Services":
-        recorder = Recorder(config(settings.frequency_ms, list(settings.symbols)))
+    def build(cls, settings: Settings, source: Source | None = None) -> "Services":
+        source = source or source_for(settings.sources[0], settings)
+        recorder = Recorder(config(source.frequency_ms, source.symbols))
         batching: Batching[Subscriber] = Batching()
         hub = Hub(
             recorder,
@@ -37,7 +40,7 @@ class Services:
             settings.slow_grace_s,
             tap=batching,
         )
-        return cls(settings, hub, broker_for(settings, hub), batching, Ticker(batching))
+        return cls(settings, hub, broker_for(settings, hub, source), batching, Ticker(batching))
 
     @property
     def uptime(self) -> float:
@@ -51,12 +54,28 @@ class Services:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator["Services"]:
-        """Run the broker (and the market, where this process leads) and batching's ticker
-        while the context is open."""
-        async with self.broker.running():
+        """Run the broker (and the market, where this process leads), batching's ticker and
+        the recording while the context is open."""
+        async with self._recording(), self.broker.running():
             ticker = asyncio.create_task(self.ticker.run())
             try:
                 yield self
             finally:
                 ticker.cancel()
                 await asyncio.gather(ticker, return_exceptions=True)
+
+    @asynccontextmanager
+    async def _recording(self) -> AsyncIterator[None]:
+        if self.settings.record is None:
+            yield
+            return
+        writer = RecordingWriter(
+            self.settings.record, self.settings.record_segment_bytes, self.hub.recorder.config
+        )
+        writer.start()
+        self.hub.sinks.append(writer.write)
+        try:
+            yield
+        finally:
+            self.hub.sinks.remove(writer.write)
+            await asyncio.to_thread(writer.stop)

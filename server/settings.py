@@ -11,7 +11,9 @@ from server.simulator import default_symbols
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_BROKER = "memory://"
+DEFAULT_SOURCE = "sim://"
 DEFAULT_PORT = 8000
+DEFAULT_RECORD_SEGMENT_BYTES = 64 * 1024 * 1024  # compressed bytes a recording file grows to
 CONTROL_FRAME_LIMIT = 4096  # bytes; uvicorn closes larger frames with 1009
 DEFAULT_PING_INTERVAL_S = 20.0  # uvicorn pings each client this often...
 DEFAULT_PING_TIMEOUT_S = 20.0  # ...and drops one whose pong does not come back in time
@@ -34,6 +36,11 @@ class Settings:
     extra_origins: tuple[str, ...] = ()
     max_clients: int = DEFAULT_MAX_CLIENTS
     broker: str = DEFAULT_BROKER
+    # The first is the market; each later one a standby that takes over when the one before
+    # it fails or falls silent.
+    sources: tuple[str, ...] = (DEFAULT_SOURCE,)
+    record: Path | None = None  # a directory: every published message, compressed, rotated
+    record_segment_bytes: int = DEFAULT_RECORD_SEGMENT_BYTES
     root: Path = ROOT
 
     @property

@@ -13,6 +13,7 @@ from client.protocol import (
     BACKLOG_MS,
     BATCH_MS,
     CONFLATE,
+    FIXED_PACE,
     FREQUENCY_MS,
     MARKET,
     RATE_LIMITED,
@@ -30,6 +31,7 @@ from server.brokers import BrokerUnavailableError
 from server.hub import TRY_AGAIN_LATER, Subscriber
 from server.limits import ControlBudget
 from server.services import Services
+from server.sources import FixedPaceError
 
 log = logging.getLogger("tickscope.ws")
 
@@ -148,5 +150,8 @@ async def _apply_control(control: Message, subscriber: Subscriber, services: Ser
             await services.broker.set_frequency(control[FREQUENCY_MS])
         except BrokerUnavailableError as unavailable:
             subscriber.reply(error(UNAVAILABLE, f"{unavailable}; try again shortly"))
+            return
+        except FixedPaceError as fixed:
+            subscriber.reply(error(FIXED_PACE, str(fixed)))
             return
         log.info("frequency %d ms asked for", control[FREQUENCY_MS])

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from server.hub import Entry, Hub
 from server.settings import Settings
+from server.sources import Source
 
 MEMORY_SCHEMES = ("memory",)
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -35,9 +36,10 @@ class BrokerUnavailableError(Exception):
 
 
 class Broker(ABC):
-    def __init__(self, settings: Settings, hub: Hub) -> None:
+    def __init__(self, settings: Settings, hub: Hub, source: Source) -> None:
         self.settings = settings
         self.hub = hub
+        self.source = source
         self.role = Role.FOLLOWER
         self.takeovers = 0  # times this process became the market's leader
         self.resyncs = 0  # times it lost messages and reloaded the shared snapshot
@@ -81,14 +83,14 @@ def broker_class(url: str) -> type[Broker]:
     return MemoryBroker
 
 
-def broker_for(settings: Settings, hub: Hub) -> Broker:
-    return broker_class(settings.broker)(settings, hub)
+def broker_for(settings: Settings, hub: Hub, source: Source) -> Broker:
+    return broker_class(settings.broker)(settings, hub, source)
 
 
-async def preflight(settings: Settings) -> None:
+async def preflight(settings: Settings, source: Source) -> None:
     """Raise BrokerUnavailableError, with a message a person can act on, if this process could
     not join its broker's market; checked before the server starts listening."""
     if urlsplit(check_url(settings.broker)).scheme in REDIS_SCHEMES:
         from server.brokers.redis_stream import RedisBroker  # noqa: PLC0415 (only when asked)
 
-        await RedisBroker.preflight(settings)
+        await RedisBroker.preflight(settings, source)

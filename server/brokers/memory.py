@@ -9,19 +9,16 @@ from server.brokers import Broker, Role, new_market_id
 from server.feed import Feed
 from server.hub import Hub
 from server.settings import Settings
-from server.simulator import Market
+from server.sources import Source
 from server.system import SystemSampler
 
 
 class MemoryBroker(Broker):
-    def __init__(self, settings: Settings, hub: Hub) -> None:
-        super().__init__(settings, hub)
+    def __init__(self, settings: Settings, hub: Hub, source: Source) -> None:
+        super().__init__(settings, hub, source)
         self.role = Role.LEADER
         self.takeovers = 1
-        market = Market(list(settings.symbols), settings.seed)
-        self.feed = Feed(
-            market, self._publish, settings.frequency_ms, lambda: hub.published, new_market_id()
-        )
+        self.feed = Feed(source, self._publish, lambda: hub.published, new_market_id())
         hub.recorder.record(self.feed.config())
 
     async def _publish(self, messages: list[Message]) -> None:

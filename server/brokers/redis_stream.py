@@ -38,8 +38,8 @@ from server.brokers import Broker, BrokerUnavailableError, Role, new_market_id
 from server.feed import Feed
 from server.hub import Entry, Hub, encode, shed_key
 from server.settings import Settings
-from server.simulator import Market
 from server.snapshot import Recorder
+from server.sources import FixedPaceError, Source
 from server.system import SystemSampler
 
 log = logging.getLogger("tickscope.broker")
@@ -117,18 +117,18 @@ def _seq_of(entry_id: bytes) -> int:
 
 
 class RedisBroker(Broker):
-    def __init__(self, settings: Settings, hub: Hub) -> None:
-        super().__init__(settings, hub)
+    def __init__(self, settings: Settings, hub: Hub, source: Source) -> None:
+        super().__init__(settings, hub, source)
         self.client: redis.Redis = redis.from_url(settings.broker)
         self.token = _token()
-        self.symbols = list(settings.symbols)
+        self.symbols = source.symbols
         self.publish_script = self.client.register_script(PUBLISH_SCRIPT)
 
     # -- lifecycle --------------------------------------------------------------------------
 
     @classmethod
-    async def preflight(cls, settings: Settings) -> None:
-        probe = cls(settings, Hub(Recorder(config(settings.frequency_ms, list(settings.symbols)))))
+    async def preflight(cls, settings: Settings, source: Source) -> None:
+        probe = cls(settings, Hub(Recorder(config(source.frequency_ms, source.symbols))), source)
         try:
             await probe._join()
         finally:
@@ -231,6 +231,8 @@ class RedisBroker(Broker):
         return replayed + tail
 
     async def set_frequency(self, frequency_ms: int) -> None:
+        if not self.source.paced:
+            self.source.set_frequency(frequency_ms)  # raises FixedPaceError here, not at the leader
         try:
             # Kept as well as announced: a leader elected later starts with it.
             await self.client.set(FREQUENCY, frequency_ms)
@@ -347,15 +349,13 @@ class RedisBroker(Broker):
             seq = self.hub.seq + RESEED_SEQ_GAP  # Redis lost its data
         else:
             seq = 0
-        market = Market(self.symbols, self.settings.seed)
-        market.resume({s.decode(): orjson.loads(frame)["price"] for s, frame in last.items()})
+        self.source.resume({s.decode(): orjson.loads(frame)["price"] for s, frame in last.items()})
+        if self.source.paced:
+            self.source.set_frequency(
+                int(frequency_raw) if frequency_raw else self.hub.recorder.config["frequency_ms"]
+            )
         publisher = Publisher(self, seq)
-        frequency = (
-            int(frequency_raw) if frequency_raw else self.hub.recorder.config["frequency_ms"]
-        )
-        feed = Feed(
-            market, publisher.publish, frequency, lambda: self.hub.published, market_id.decode()
-        )
+        feed = Feed(self.source, publisher.publish, lambda: self.hub.published, market_id.decode())
         log.info("leading the market from seq %d", seq)
         await feed.publish([feed.config()])  # the period it runs at, for every client
         return feed
@@ -371,7 +371,10 @@ class RedisBroker(Broker):
     async def _obey(self, pubsub: Any, feed: Feed) -> None:
         async for message in pubsub.listen():
             if message["type"] == "message":
-                await feed.set_frequency(int(message["data"]))
+                try:
+                    await feed.set_frequency(int(message["data"]))
+                except FixedPaceError as fixed:  # asked of another process: refused there too
+                    log.warning("%s", fixed)
 
 
 class Publisher:
