@@ -9,7 +9,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server import bundle, metrics, mpy, pages, ws
+from server import api, bundle, metrics, mpy, pages, ws
 from server.engines import BY_KEY, engine_bundles, engine_config
 from server.headers import SecurityHeaders, content_security_policy
 from server.limits import host_names, own_origins
@@ -60,6 +60,8 @@ def create_app(
             Route("/compare", pages.compare),
             WebSocketRoute("/ws", ws.stream),
             Route("/healthz", metrics.healthz),
+            Route("/api/candles", api.candles),
+            Route("/api/trades", api.trades),
             Route("/metrics", metrics.prometheus),
             *[
                 Route(BY_KEY[engine].config_url, bundle.config_endpoint(engine))

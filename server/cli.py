@@ -21,17 +21,21 @@ import uvicorn
 from client.protocol import DEFAULT_FREQUENCY_MS, MAX_FREQUENCY_MS, MIN_FREQUENCY_MS
 from server.app import create_app
 from server.brokers import BrokerUnavailableError, check_url, preflight
+from server.history import check_url as check_history_url
+from server.history import parse_duration
 from server.hub import DEFAULT_GRACE_S, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_LIMIT
 from server.limits import DEFAULT_MAX_CLIENTS, normalize_origin
 from server.services import Services
 from server.settings import (
     CONTROL_FRAME_LIMIT,
     DEFAULT_BROKER,
+    DEFAULT_HISTORY,
     DEFAULT_HOST,
     DEFAULT_PING_INTERVAL_S,
     DEFAULT_PING_TIMEOUT_S,
     DEFAULT_PORT,
     DEFAULT_RECORD_SEGMENT_BYTES,
+    DEFAULT_RETENTION_S,
     DEFAULT_SOURCE,
     Settings,
 )
@@ -77,6 +81,22 @@ def source_url(text: str) -> str:
         return check_source_url(text)
     except ValueError as bad:
         raise argparse.ArgumentTypeError(str(bad).removeprefix("unsupported source ")) from bad
+
+
+def history_url(text: str) -> str:
+    try:
+        return check_history_url(text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(
+            str(bad).removeprefix("unsupported history store ")
+        ) from bad
+
+
+def duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
 
 
 def megabytes(text: str) -> int:
@@ -143,6 +163,8 @@ client_count.__name__ = "count"
 seconds.__name__ = "seconds"
 source_url.__name__ = "source"
 megabytes.__name__ = "size"
+history_url.__name__ = "history"
+duration.__name__ = "duration"
 
 
 def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
@@ -218,6 +240,21 @@ def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
         metavar="MB",
         help="start a new recording file past this many compressed MB "
         f"(default {DEFAULT_RECORD_SEGMENT_BYTES // BYTES_PER_MB})",
+    )
+    cli.add_argument(
+        "--history",
+        type=history_url,
+        default=DEFAULT_HISTORY,
+        metavar="URL",
+        help="where prices, trades and candles are kept: sqlite:///PATH (default %(default)s; "
+        "sqlite:////PATH when absolute) or none (live only)",
+    )
+    cli.add_argument(
+        "--retention",
+        type=duration,
+        default=DEFAULT_RETENTION_S,
+        metavar="DURATION",
+        help="how long history is kept, e.g. 7d, 12h, 30m (default 7d)",
     )
     cli.add_argument(
         "--max-clients",
@@ -317,6 +354,8 @@ def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> None:
         sources=tuple(args.sources) or (DEFAULT_SOURCE,),
         record=args.record,
         record_segment_bytes=args.record_segment_mb,
+        history=args.history,
+        retention_s=args.retention,
     )
     configure_logging(settings.log_level)
     try:

@@ -29,6 +29,7 @@ START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.1
 SERVER_COMMAND = (sys.executable, "-m", "server")
+HISTORY_OPTION = "--history"
 
 
 class LaunchError(RuntimeError):
@@ -109,10 +110,14 @@ def launch(
 
 @contextmanager
 def start_server(*args: str, port: int = 0) -> Iterator[RunningServer]:
-    """A server for the length of a `with` block, its output in a log file of its own."""
+    """A server for the length of a `with` block, its output in a log file of its own and,
+    unless `--history` is among `args`, its history in a store of its own that goes with it."""
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the server's lifetime
         "w", prefix="tickscope-server-", suffix=".log", delete=False, encoding="utf-8"
     )
+    store = tempfile.TemporaryDirectory(prefix="tickscope-history-")
+    if HISTORY_OPTION not in args:
+        args = (*args, HISTORY_OPTION, f"sqlite:///{store.name}/history.sqlite3")
     try:
         running = launch(args, port=port, log=log)
         try:
@@ -121,6 +126,7 @@ def start_server(*args: str, port: int = 0) -> Iterator[RunningServer]:
             running.stop()
     finally:
         log.close()
+        store.cleanup()
 
 
 def stop_process(process: subprocess.Popen[str], how: signal.Signals = signal.SIGINT) -> None:

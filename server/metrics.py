@@ -133,5 +133,7 @@ async def healthz(request: Request) -> Response:
             "uptime_s": round(services.uptime, 3),
             "broker": urlsplit(services.settings.broker).scheme,
             "role": services.broker.role,
+            "source": services.source.describe(),
+            "history": services.history.health() if services.history else {"status": "off"},
         }
     )

@@ -1,21 +1,25 @@
 """The running parts of one server process, built once and shared by every route."""
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from client.protocol import FREQUENCY_MS, config
+from client.protocol import FREQUENCY_MS, HISTORY_LIMIT, Message, config
 from server.batching import Batching
-from server.brokers import Broker, broker_for
+from server.brokers import Broker, Role, broker_for
+from server.history import History, Status, history_for
 from server.hub import Hub, Subscriber
 from server.recording import RecordingWriter
 from server.settings import Settings
 from server.snapshot import Recorder
 from server.sources import Source, source_for
 from server.ticker import Ticker
+
+log = logging.getLogger("tickscope.services")
 
 
 @dataclass
@@ -25,6 +29,8 @@ class Services:
     broker: Broker
     batching: Batching[Subscriber]
     ticker: Ticker
+    source: Source
+    history: History | None
     control_errors: Counter[str] = field(default_factory=Counter)
     started: float = field(default_factory=time.monotonic)
 
@@ -40,7 +46,15 @@ class Services:
             settings.slow_grace_s,
             tap=batching,
         )
-        return cls(settings, hub, broker_for(settings, hub, source), batching, Ticker(batching))
+        return cls(
+            settings,
+            hub,
+            broker_for(settings, hub, source),
+            batching,
+            Ticker(batching),
+            source,
+            history_for(settings.history, settings.retention_s),
+        )
 
     @property
     def uptime(self) -> float:
@@ -56,13 +70,49 @@ class Services:
     async def running(self) -> AsyncIterator["Services"]:
         """Run the broker (and the market, where this process leads), batching's ticker and
         the recording while the context is open."""
-        async with self._recording(), self.broker.running():
+        async with self._history(), self._recording(), self.broker.running():
             ticker = asyncio.create_task(self.ticker.run())
             try:
                 yield self
             finally:
                 ticker.cancel()
                 await asyncio.gather(ticker, return_exceptions=True)
+
+    @asynccontextmanager
+    async def _history(self) -> AsyncIterator[None]:
+        history = self.history
+        if history is None:
+            yield
+            return
+        try:
+            await asyncio.to_thread(history.start)
+        except Exception as failed:  # a broken store costs the history, never the stream
+            log.error("history store %s cannot open, live only: %s", history.url, failed)
+            history.status, history.error = Status.DEGRADED, str(failed)
+            yield
+            return
+        await self._load_history(history)
+
+        def write(message: Message, frame: str) -> None:
+            # In a cluster every process sees every message; the leader alone writes them.
+            if self.broker.role == Role.LEADER:
+                history.write(message, frame)
+
+        self.hub.sinks.append(write)
+        try:
+            yield
+        finally:
+            self.hub.sinks.remove(write)
+            await asyncio.to_thread(history.stop)
+
+    async def _load_history(self, history: History) -> None:
+        """The snapshot (and so the sparklines) opens with the stored prices, and the
+        simulator continues from the last of them."""
+        recent = await history.read(
+            lambda: history.recent_prices(self.source.symbols, HISTORY_LIMIT)
+        )
+        self.hub.recorder.prefill(recent)
+        self.source.resume({symbol: m[-1]["price"] for symbol, m in recent.items() if m})
 
     @asynccontextmanager
     async def _recording(self) -> AsyncIterator[None]:

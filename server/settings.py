@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_BROKER = "memory://"
 DEFAULT_SOURCE = "sim://"
+DEFAULT_HISTORY = "sqlite:///data/history.sqlite3"
+DEFAULT_RETENTION_S = 7 * 86_400.0
 DEFAULT_PORT = 8000
 DEFAULT_RECORD_SEGMENT_BYTES = 64 * 1024 * 1024  # compressed bytes a recording file grows to
 CONTROL_FRAME_LIMIT = 4096  # bytes; uvicorn closes larger frames with 1009
@@ -41,6 +43,8 @@ class Settings:
     sources: tuple[str, ...] = (DEFAULT_SOURCE,)
     record: Path | None = None  # a directory: every published message, compressed, rotated
     record_segment_bytes: int = DEFAULT_RECORD_SEGMENT_BYTES
+    history: str = DEFAULT_HISTORY  # sqlite:///PATH, or none
+    retention_s: float = DEFAULT_RETENTION_S
     root: Path = ROOT
 
     @property

@@ -66,6 +66,13 @@ class Recorder:
             "seq": seq,
         }
 
+    def prefill(self, recent: dict[str, list[Message]]) -> None:
+        """Start from stored price messages (the history), oldest first, per symbol."""
+        for symbol, messages in recent.items():
+            if symbol in self.prices and messages:
+                self.prices[symbol].extend(m["price"] for m in messages)
+                self.last_prices[symbol] = messages[-1]
+
     def load(self, snapshot: Message) -> None:
         """Replace everything with a snapshot's state (one taken by another process)."""
         self._clear(snapshot["config"])

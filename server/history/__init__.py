@@ -1,0 +1,215 @@
+"""The history store: every price and trade for a retention period, and OHLCV candles at 1 s,
+5 s, 1 min and 5 min, picked by URL scheme like the brokers and the sources:
+
+    sqlite:///PATH      an embedded SQLite file (the default: server/settings.py's
+                        DEFAULT_HISTORY; four slashes for an absolute path)
+    none                no history: live only
+
+The hub hands every delivered message to `write`, which only queues it; a thread of the store's
+own aggregates candles and writes in one transaction every FLUSH_INTERVAL_S, so the stream never
+waits on the disk. A store that fails (a full disk, a broken file) degrades to live-only: the
+error is logged, /healthz says so, and the stream goes on; it is tried again after RETRY_S.
+"""
+
+import asyncio
+import importlib
+import logging
+import queue
+import re
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from client.protocol import PRICE, TRADE, Message
+from server.candles import Candle, CandleBook
+
+SQLITE = "sqlite"
+NONE = "none"
+STORES: dict[str, str] = {SQLITE: "server.history.sqlite:SqliteHistory"}
+FLUSH_INTERVAL_S = 0.25
+RETRY_S = 30.0
+RETENTION_SWEEP_S = 60.0
+MAX_QUEUED = 1_000_000  # messages waiting for the writer; past this they are dropped (counted)
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+US_PER_S = 1_000_000
+log = logging.getLogger("tickscope.history")
+T = TypeVar("T")
+
+
+class Status:
+    OK = "ok"
+    DEGRADED = "degraded"  # writing failed: live only until the store works again
+    OFF = "off"
+
+
+def parse_duration(text: str) -> float:
+    """`7d`, `12h`, `30m`, `45s` or a number of seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if match is None or float(match[1]) <= 0:
+        raise ValueError(f"expected a duration such as 7d, 12h, 30m or 45s, got {text!r}")
+    return float(match[1]) * DURATION_UNITS[match[2] or "s"]
+
+
+def check_url(url: str) -> str:
+    if url == NONE or url.partition("://")[0] in STORES:
+        return url
+    raise ValueError(f"unsupported history store {url!r}: use sqlite:///PATH or none")
+
+
+class History(ABC):
+    """A store with a writer thread. Subclasses say how to open, write, sweep and query."""
+
+    def __init__(self, url: str, retention_s: float) -> None:
+        self.url = url
+        self.retention_s = retention_s
+        self.status = Status.OK
+        self.error: str | None = None
+        self.written = 0
+        self.dropped = 0
+        self.candles = CandleBook()
+        self._queue: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="history", daemon=True)
+        self._retry_at = 0.0
+
+    # -- the loop's side --------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.open()
+        self._thread.start()
+
+    def write(self, message: Message, frame: str) -> None:
+        """The hub's sink: queue prices and trades; never blocks."""
+        if message["type"] in (PRICE, TRADE):
+            if self._queue.qsize() >= MAX_QUEUED:
+                self.dropped += 1
+                return
+            self._queue.put(message)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self.close()
+
+    async def read(self, query: Callable[[], T]) -> T:
+        """Run a query on a worker thread: the event loop never waits on the disk."""
+        return await asyncio.to_thread(query)
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "error": self.error,
+            "written": self.written,
+            "dropped": self.dropped,
+        }
+
+    # -- the writer thread ------------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_sweep = 0.0
+        while True:
+            batch, stop = self._take_batch()
+            for message in batch:
+                self.candles.add(message)
+            if self.status == Status.DEGRADED and not self._retry_due():
+                self.dropped += len(batch)
+                self.candles.take_changed()
+            else:
+                self._write(batch)
+            if time.monotonic() >= next_sweep and self.status == Status.OK:
+                next_sweep = time.monotonic() + RETENTION_SWEEP_S
+                self._guarded(lambda: self.sweep(time.time_ns() // 1000 - self._retention_us))
+            if stop:
+                return
+
+    @property
+    def _retention_us(self) -> int:
+        return int(self.retention_s * US_PER_S)
+
+    def _take_batch(self) -> tuple[list[Message], bool]:
+        batch: list[Message] = []
+        deadline = time.monotonic() + FLUSH_INTERVAL_S
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                item = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _write(self, batch: list[Message]) -> None:
+        changed = self.candles.take_changed()
+        if self._guarded(lambda: self.insert(batch, changed)):
+            self.written += len(batch)
+        else:
+            self.dropped += len(batch)
+
+    def _retry_due(self) -> bool:
+        return time.monotonic() >= self._retry_at
+
+    def _guarded(self, work: Callable[[], None]) -> bool:
+        try:
+            if self.status == Status.DEGRADED:
+                self.reopen()
+            work()
+        except Exception as failed:  # any store error degrades the history, never the stream
+            if self.status != Status.DEGRADED or str(failed) != self.error:
+                log.error("history store failed, live only until it works again: %s", failed)
+            self.status, self.error = Status.DEGRADED, str(failed)
+            self._retry_at = time.monotonic() + RETRY_S
+            return False
+        if self.status == Status.DEGRADED:
+            log.info("history store works again")
+        self.status, self.error = Status.OK, None
+        return True
+
+    # -- what a store implements ------------------------------------------------------------
+
+    @abstractmethod
+    def open(self) -> None:
+        """Open (creating if need be) the store, on the loop's thread, before streaming."""
+
+    @abstractmethod
+    def reopen(self) -> None:
+        """Open the writer's connection again after a failure."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def insert(
+        self, batch: list[Message], candles: list[tuple[tuple[str, str, int], Candle]]
+    ) -> None:
+        """Write prices and trades, and upsert the candles they changed, in one transaction."""
+
+    @abstractmethod
+    def sweep(self, before_us: int) -> None:
+        """Delete what is older than the retention period."""
+
+    @abstractmethod
+    def recent_prices(self, symbols: list[str], limit: int) -> dict[str, list[Message]]:
+        """The last `limit` price messages of each symbol, oldest first (for the snapshot)."""
+
+    @abstractmethod
+    def query_candles(
+        self, symbol: str, interval: str, start: int, end: int, limit: int
+    ) -> list[dict[str, float | int]]: ...
+
+    @abstractmethod
+    def query_trades(
+        self, symbol: str, start: int, after: int, end: int, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def known_symbols(self) -> list[str]: ...
+
+
+def history_for(url: str, retention_s: float) -> History | None:
+    if check_url(url) == NONE:
+        return None
+    module_name, _, class_name = STORES[url.partition("://")[0]].partition(":")
+    store: type[History] = getattr(importlib.import_module(module_name), class_name)
+    return store(url, retention_s)
