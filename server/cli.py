@@ -29,6 +29,7 @@ from server.services import Services
 from server.settings import (
     CONTROL_FRAME_LIMIT,
     DEFAULT_BROKER,
+    DEFAULT_FAILOVER_AFTER_S,
     DEFAULT_HISTORY,
     DEFAULT_HOST,
     DEFAULT_PING_INTERVAL_S,
@@ -40,7 +41,7 @@ from server.settings import (
     Settings,
 )
 from server.simulator import DEFAULT_SYMBOL_COUNT, MAX_SYMBOLS, default_symbols
-from server.sources import SourceError, source_for
+from server.sources import SourceError, market_source
 from server.sources import check_url as check_source_url
 from server.vendor import MissingVendorError
 
@@ -226,6 +227,13 @@ def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
         "first fails or falls silent",
     )
     cli.add_argument(
+        "--failover-after",
+        type=seconds,
+        default=DEFAULT_FAILOVER_AFTER_S,
+        metavar="SECONDS",
+        help="a source silent this long hands over to the next --source (default %(default)s)",
+    )
+    cli.add_argument(
         "--record",
         type=Path,
         default=None,
@@ -352,6 +360,7 @@ def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> None:
         ping_timeout_s=args.ping_timeout,
         broker=args.broker,
         sources=tuple(args.sources) or (DEFAULT_SOURCE,),
+        failover_after_s=args.failover_after,
         record=args.record,
         record_segment_bytes=args.record_segment_mb,
         history=args.history,
@@ -359,7 +368,7 @@ def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> None:
     )
     configure_logging(settings.log_level)
     try:
-        source = source_for(settings.sources[0], settings)
+        source = market_source(settings)
         asyncio.run(source.check())
         asyncio.run(preflight(settings, source))
     except (ValueError, SourceError, BrokerUnavailableError) as unavailable:

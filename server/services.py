@@ -16,7 +16,8 @@ from server.hub import Hub, Subscriber
 from server.recording import RecordingWriter
 from server.settings import Settings
 from server.snapshot import Recorder
-from server.sources import Source, source_for
+from server.sources import Source, market_source
+from server.sources.failover import Failover
 from server.ticker import Ticker
 
 log = logging.getLogger("tickscope.services")
@@ -36,7 +37,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, source: Source | None = None) -> "Services":
-        source = source or source_for(settings.sources[0], settings)
+        source = source or market_source(settings)
         recorder = Recorder(config(source.frequency_ms, source.symbols))
         batching: Batching[Subscriber] = Batching()
         hub = Hub(
@@ -46,6 +47,8 @@ class Services:
             settings.slow_grace_s,
             tap=batching,
         )
+        if isinstance(source, Failover):
+            source.on_switch = lambda reason: hub.resync(hub.snapshot(), reason)
         return cls(
             settings,
             hub,

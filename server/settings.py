@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_BROKER = "memory://"
 DEFAULT_SOURCE = "sim://"
+DEFAULT_FAILOVER_AFTER_S = 10.0
 DEFAULT_HISTORY = "sqlite:///data/history.sqlite3"
 DEFAULT_RETENTION_S = 7 * 86_400.0
 DEFAULT_PORT = 8000
@@ -41,6 +42,7 @@ class Settings:
     # The first is the market; each later one a standby that takes over when the one before
     # it fails or falls silent.
     sources: tuple[str, ...] = (DEFAULT_SOURCE,)
+    failover_after_s: float = DEFAULT_FAILOVER_AFTER_S  # silence that hands over to a standby
     record: Path | None = None  # a directory: every published message, compressed, rotated
     record_segment_bytes: int = DEFAULT_RECORD_SEGMENT_BYTES
     history: str = DEFAULT_HISTORY  # sqlite:///PATH, or none

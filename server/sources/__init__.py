@@ -2,6 +2,7 @@
 name→implementation table per pluggable axis; each module imported only when asked for):
 
     sim://                             the seeded simulator (the default; needs nothing)
+    (more than one)                    the first, and the others as standbys (failover.py)
     replay://PATH?speed=1|10|max&loop=1
                                        a recording made with --record, played back
     coinbase://BTC-USD,ETH-USD         Coinbase's public market-data WebSocket feed
@@ -56,7 +57,7 @@ class Source(ABC):
     returns when the source has nothing more to say and raises SourceError when it fails."""
 
     scheme: ClassVar[str]
-    paced: ClassVar[bool] = False  # True: the tick period is ours to set (the simulator)
+    paced = False  # True: the tick period is ours to set (the simulator)
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url
@@ -121,3 +122,13 @@ def source_class(url: str) -> type[Source]:
 
 def source_for(url: str, settings: Settings) -> Source:
     return source_class(url)(url, settings)
+
+
+def market_source(settings: Settings) -> Source:
+    """The market's source: the first --source, with any later ones as its standbys."""
+    sources = [source_for(url, settings) for url in settings.sources]
+    if len(sources) == 1:
+        return sources[0]
+    from server.sources.failover import Failover  # noqa: PLC0415 (only when asked)
+
+    return Failover(sources, settings.failover_after_s)
