@@ -5,15 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 REDIS_SERVER := /usr/bin/redis-server
+POSTGRES_BIN := /usr/lib/postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARGS ?=
 
-.PHONY: lock run run-cluster redis-server install-redis test unit integration e2e bench load soak lint typecheck install install-test vendor chromium clean
+.PHONY: lock run run-cluster redis-server postgresql install-redis test unit integration e2e bench load soak lint typecheck install install-test vendor chromium clean
 
 run: install
 	$(PY) -m server $(ARGS)
 
-# A private redis-server and N processes (PROCESSES=2) on one market; Ctrl-C stops all.
+# A private redis-server, a PostgreSQL for the shared history (its data kept in data/postgres)
+# and N processes (PROCESSES=2) on one market; Ctrl-C stops all.
 PROCESSES ?= 2
 run-cluster: install-redis
 	$(PY) -m server.cluster --processes $(PROCESSES) -- $(ARGS)
@@ -49,8 +51,8 @@ typecheck: install-test
 	$(VENV)/bin/mypy
 
 install: $(VENV)/.installed vendor
-install-redis: $(VENV)/.installed-redis vendor redis-server
-install-test: $(VENV)/.installed-test vendor chromium redis-server
+install-redis: $(VENV)/.installed-redis vendor redis-server postgresql
+install-test: $(VENV)/.installed-test vendor chromium redis-server postgresql
 vendor: node_modules/.package-lock.json
 
 $(VENV)/bin/python:
@@ -97,6 +99,14 @@ redis-server:
 		echo "Installing Debian's redis-server for the Redis broker"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
+	fi
+
+# initdb and postgres of Debian's server: the tests and `make run-cluster` start their own.
+postgresql:
+	@if ! ls $(POSTGRES_BIN)/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing Debian's postgresql for the shared history store"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	fi
 
 clean:

@@ -1,5 +1,5 @@
 """Write (or, with --check, verify) the hash-pinned requirement files that `make` installs from
-uv.lock: run.txt for `make run`, redis.txt for `make run-cluster`, test.txt for `make test`.
+uv.lock: run.txt for `make run`, redis.txt for `make run-cluster` (Redis, and PostgreSQL's driver), test.txt for `make test`.
 
 `make lock` upgrades uv.lock and runs this; docs/operations.md says when and how.
 """
@@ -15,8 +15,8 @@ UV = Path(sys.executable).parent / "uv"
 COMMON = ["export", "--frozen", "--no-emit-project", "--no-header", "--format", "requirements-txt"]
 EXPORTS = {
     "run.txt": ["--no-default-groups"],
-    "redis.txt": ["--no-default-groups", "--extra", "redis"],
-    "test.txt": ["--all-groups", "--extra", "redis"],
+    "redis.txt": ["--no-default-groups", "--extra", "redis", "--extra", "postgres"],
+    "test.txt": ["--all-groups", "--extra", "redis", "--extra", "postgres"],
 }
 HEADER = "# Generated from uv.lock by requirements/export.py (make lock); do not edit.\n"
 

@@ -5,7 +5,6 @@ whose store is failing) says so with 503. A page that was cut by `limit` carries
 query parameters that fetch the page after it.
 """
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -75,7 +74,7 @@ async def _answer(
         return JSONResponse(await build(history, known))
     except BadQueryError as bad:
         return _error(BAD_REQUEST, str(bad))
-    except sqlite3.Error as failed:
+    except history.errors as failed:
         return _error(UNAVAILABLE, f"the history store cannot answer just now: {failed}")
 
 

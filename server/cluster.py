@@ -1,5 +1,5 @@
-"""`python -m server.cluster` (make run-cluster): a private Redis and N server processes on one
-market, their URLs printed; Ctrl-C stops all of them.
+"""`python -m server.cluster` (make run-cluster): a private Redis, a PostgreSQL for the shared
+history and N server processes on one market, their URLs printed; Ctrl-C stops all of them.
 
 Redis is Debian's redis-server on a free port, without persistence, its files in a temporary
 directory that goes away with it. The same launcher starts Redis for the tests and benchmarks.
@@ -13,11 +13,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 from server.launch import RunningServer, free_port, launch, stop_process
+from server.postgres import PostgresProcess
 
 REDIS_SERVER = "redis-server"
 START_TIMEOUT_S = 20.0
@@ -26,6 +29,7 @@ PING_INTERVAL_S = 0.05
 WATCH_INTERVAL_S = 0.5
 DEFAULT_PROCESSES = 2
 MAX_PROCESSES = 16
+DEFAULT_HISTORY_DIR = Path("data/postgres")
 
 
 def _answers(port: int) -> bool:
@@ -132,6 +136,13 @@ def main(argv: list[str] | None = None) -> None:
         "--processes", type=process_count, default=DEFAULT_PROCESSES, help="(default 2)"
     )
     cli.add_argument("--redis-port", type=int, default=0, help="(default: a free port)")
+    cli.add_argument(
+        "--history-dir",
+        type=Path,
+        default=DEFAULT_HISTORY_DIR,
+        help="PostgreSQL's data, kept across runs for the shared history (default %(default)s); "
+        "every process writes there unless given its own --history after --",
+    )
     args, extra = cli.parse_known_args(argv)
     extra = [arg for arg in extra if arg != "--"]
     # The children run in their own sessions; a TERM or HUP to the launcher must stop them too.
@@ -140,11 +151,23 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with RedisProcess(args.redis_port) as redis:
             print(f"Redis: {redis.url} (data in {redis.directory})", flush=True)
-            _serve(redis.url, args.processes, extra)
+            with _history(args.history_dir, extra) as history:
+                _serve(redis.url, args.processes, history + extra)
     except KeyboardInterrupt:
         pass
     except RuntimeError as failed:
         sys.exit(f"tickscope: error: {failed}")
+
+
+@contextmanager
+def _history(directory: Path, extra: list[str]) -> Iterator[list[str]]:
+    """The shared store's --history, from a PostgreSQL of our own, unless one was given."""
+    if "--history" in extra:
+        yield []
+        return
+    with PostgresProcess(directory.resolve()) as postgres:
+        print(f"PostgreSQL: {postgres.url} (data in {directory})", flush=True)
+        yield ["--history", postgres.url]
 
 
 def _serve(broker: str, count: int, extra: list[str]) -> None:

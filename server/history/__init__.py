@@ -3,6 +3,8 @@
 
     sqlite:///PATH      an embedded SQLite file (the default: server/settings.py's
                         DEFAULT_HISTORY; four slashes for an absolute path)
+    postgresql://USER@HOST:PORT/DB
+                        PostgreSQL, shared by a cluster: its leader writes, every process reads
     none                no history: live only
 
 The hub hands every delivered message to `write`, which only queues it; a thread of the store's
@@ -27,7 +29,12 @@ from server.candles import Candle, CandleBook
 
 SQLITE = "sqlite"
 NONE = "none"
-STORES: dict[str, str] = {SQLITE: "server.history.sqlite:SqliteHistory"}
+POSTGRESQL = "postgresql"
+STORES: dict[str, str] = {
+    SQLITE: "server.history.sqlite:SqliteHistory",
+    POSTGRESQL: "server.history.postgres:PostgresHistory",  # the postgres extra
+    "postgres": "server.history.postgres:PostgresHistory",
+}
 FLUSH_INTERVAL_S = 0.25
 RETRY_S = 30.0
 RETENTION_SWEEP_S = 60.0
@@ -55,11 +62,15 @@ def parse_duration(text: str) -> float:
 def check_url(url: str) -> str:
     if url == NONE or url.partition("://")[0] in STORES:
         return url
-    raise ValueError(f"unsupported history store {url!r}: use sqlite:///PATH or none")
+    raise ValueError(
+        f"unsupported history store {url!r}: use sqlite:///PATH, postgresql://USER@HOST/DB or none"
+    )
 
 
 class History(ABC):
     """A store with a writer thread. Subclasses say how to open, write, sweep and query."""
+
+    errors: tuple[type[Exception], ...] = ()  # what its driver raises when the store fails
 
     def __init__(self, url: str, retention_s: float) -> None:
         self.url = url

@@ -42,6 +42,8 @@ def path_of(url: str) -> Path:
 
 
 class SqliteHistory(History):
+    errors = (sqlite3.Error,)
+
     def __init__(self, url: str, retention_s: float) -> None:
         super().__init__(url, retention_s)
         self.path = path_of(url)

@@ -166,5 +166,5 @@ def test_bad_durations_are_refused(text: str) -> None:
 def test_urls() -> None:
     assert check_url("none") == "none"
     assert history_for("none", 1) is None
-    with pytest.raises(ValueError, match="use sqlite:///PATH or none"):
+    with pytest.raises(ValueError, match="use sqlite:///PATH, postgresql://USER@HOST/DB or none"):
         check_url("mysql://x")

@@ -1,0 +1,187 @@
+"""postgresql://USER@HOST:PORT/DB: the history store a cluster shares (--broker redis://):
+the leader writes, every process reads. psycopg 3, prices and trades by COPY (PostgreSQL's bulk
+path), candles upserted in the same transaction.
+"""
+
+import threading
+from typing import Any
+
+import psycopg
+
+from client.protocol import PRICE, TRADE, Message
+from server.candles import FIELDS, INTERVALS, Candle
+from server.history import History
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS symbols (id SERIAL PRIMARY KEY, name TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS prices (sid INTEGER NOT NULL, ts BIGINT NOT NULL,
+    price DOUBLE PRECISION NOT NULL, volume BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS prices_by_symbol ON prices (sid, ts);
+CREATE TABLE IF NOT EXISTS trades (id BIGSERIAL PRIMARY KEY, sid INTEGER NOT NULL,
+    ts BIGINT NOT NULL, price DOUBLE PRECISION NOT NULL, size DOUBLE PRECISION NOT NULL,
+    side TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS trades_by_symbol ON trades (sid, ts, id);
+CREATE TABLE IF NOT EXISTS candles (sid INTEGER NOT NULL, interval BIGINT NOT NULL,
+    t BIGINT NOT NULL, o DOUBLE PRECISION NOT NULL, h DOUBLE PRECISION NOT NULL,
+    l DOUBLE PRECISION NOT NULL, c DOUBLE PRECISION NOT NULL, v DOUBLE PRECISION NOT NULL,
+    n BIGINT NOT NULL, PRIMARY KEY (sid, interval, t));
+"""
+UPSERT_CANDLE = (
+    "INSERT INTO candles VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (sid, interval, t) DO UPDATE SET h = excluded.h, l = excluded.l, "
+    "c = excluded.c, v = excluded.v, n = excluded.n"
+)
+CONNECT_TIMEOUT_S = 5
+SCHEMA_LOCK = 7_001  # an advisory lock: two processes creating the schema at once would clash
+
+
+class PostgresHistory(History):
+    errors = (psycopg.Error,)
+
+    def __init__(self, url: str, retention_s: float) -> None:
+        super().__init__(url, retention_s)
+        self._writer: psycopg.Connection[Any] | None = None
+        self._readers = threading.local()
+        self._symbol_ids: dict[str, int] = {}
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+
+    def open(self) -> None:
+        self._writer = self._connect()
+        with self._writer.transaction():
+            self._writer.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+            self._writer.execute(SCHEMA)
+        self._symbol_ids = dict(self._writer.execute("SELECT name, id FROM symbols").fetchall())
+        self._seed_open_candles()
+
+    def reopen(self) -> None:
+        self.close()
+        self.open()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    @property
+    def writer(self) -> psycopg.Connection[Any]:
+        if self._writer is None or self._writer.closed:
+            raise psycopg.OperationalError("the history store is not open")
+        return self._writer
+
+    def _sid(self, symbol: str) -> int:
+        sid = self._symbol_ids.get(symbol)
+        if sid is None:
+            self.writer.execute(
+                "INSERT INTO symbols (name) VALUES (%s) ON CONFLICT (name) DO NOTHING", (symbol,)
+            )
+            row = self.writer.execute(
+                "SELECT id FROM symbols WHERE name = %s", (symbol,)
+            ).fetchone()
+            assert row is not None
+            sid = self._symbol_ids[symbol] = int(row[0])
+        return sid
+
+    def _seed_open_candles(self) -> None:
+        names = {length: name for name, length in INTERVALS.items()}
+        rows = self.writer.execute(
+            "SELECT DISTINCT ON (c.sid, c.interval) s.name, c.interval, c.t, c.o, c.h, c.l, c.c, "
+            "c.v, c.n FROM candles c JOIN symbols s ON s.id = c.sid "
+            "ORDER BY c.sid, c.interval, c.t DESC"
+        ).fetchall()
+        for symbol, interval, t, o, h, low, close, v, n in rows:
+            if interval in names:
+                self.candles.seed(symbol, names[interval], Candle(t, o, h, low, close, v, n))
+
+    def insert(
+        self, batch: list[Message], candles: list[tuple[tuple[str, str, int], Candle]]
+    ) -> None:
+        sids = {m["symbol"]: self._sid(m["symbol"]) for m in batch}
+        sids.update({symbol: self._sid(symbol) for (symbol, _, _), _ in candles})
+        db = self.writer
+        with db.transaction(), db.cursor() as cursor:
+            with cursor.copy("COPY prices (sid, ts, price, volume) FROM STDIN") as copy:
+                for m in batch:
+                    if m["type"] == PRICE:
+                        copy.write_row((sids[m["symbol"]], m["ts"], m["price"], m["volume"]))
+            with cursor.copy("COPY trades (sid, ts, price, size, side) FROM STDIN") as copy:
+                for m in batch:
+                    if m["type"] == TRADE:
+                        copy.write_row(
+                            (sids[m["symbol"]], m["ts"], m["price"], m["size"], m["side"])
+                        )
+            cursor.executemany(
+                UPSERT_CANDLE,
+                [
+                    (sids[s], INTERVALS[i], c.t, c.o, c.h, c.l, c.c, round(c.v, 8), c.n)
+                    for (s, i, _), c in candles
+                ],
+            )
+
+    def sweep(self, before_us: int) -> None:
+        with self.writer.transaction():
+            self.writer.execute("DELETE FROM prices WHERE ts < %s", (before_us,))
+            self.writer.execute("DELETE FROM trades WHERE ts < %s", (before_us,))
+            self.writer.execute("DELETE FROM candles WHERE t < %s", (before_us,))
+
+    # -- readers, on worker threads ---------------------------------------------------------
+
+    @property
+    def reader(self) -> psycopg.Connection[Any]:
+        connection: psycopg.Connection[Any] | None = getattr(self._readers, "connection", None)
+        if connection is None or connection.closed or connection.broken:
+            connection = self._readers.connection = self._connect()
+        return connection
+
+    def _read_sid(self, symbol: str) -> int | None:
+        row = self.reader.execute("SELECT id FROM symbols WHERE name = %s", (symbol,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def known_symbols(self) -> list[str]:
+        return [name for (name,) in self.reader.execute("SELECT name FROM symbols ORDER BY id")]
+
+    def recent_prices(self, symbols: list[str], limit: int) -> dict[str, list[Message]]:
+        recent: dict[str, list[Message]] = {}
+        for symbol in symbols:
+            sid = self._read_sid(symbol)
+            if sid is None:
+                continue
+            rows = self.reader.execute(
+                "SELECT ts, price, volume FROM prices WHERE sid = %s ORDER BY ts DESC LIMIT %s",
+                (sid, limit),
+            ).fetchall()
+            recent[symbol] = [
+                {"type": PRICE, "symbol": symbol, "price": price, "volume": volume, "ts": ts}
+                for ts, price, volume in reversed(rows)
+            ]
+        return recent
+
+    def query_candles(
+        self, symbol: str, interval: str, start: int, end: int, limit: int
+    ) -> list[dict[str, float | int]]:
+        sid = self._read_sid(symbol)
+        if sid is None:
+            return []
+        rows = self.reader.execute(
+            "SELECT t, o, h, l, c, v, n FROM candles WHERE sid = %s AND interval = %s "
+            "AND t >= %s AND t < %s ORDER BY t LIMIT %s",
+            (sid, INTERVALS[interval], start, end, limit),
+        ).fetchall()
+        return [dict(zip(FIELDS, row, strict=True)) for row in rows]
+
+    def query_trades(
+        self, symbol: str, start: int, after: int, end: int, limit: int
+    ) -> list[dict[str, Any]]:
+        sid = self._read_sid(symbol)
+        if sid is None:
+            return []
+        rows = self.reader.execute(
+            "SELECT id, ts, price, size, side FROM trades WHERE sid = %s "
+            "AND (ts > %s OR (ts = %s AND id > %s)) AND ts < %s ORDER BY ts, id LIMIT %s",
+            (sid, start, start, after, end, limit),
+        ).fetchall()
+        return [
+            {"id": id_, "symbol": symbol, "ts": ts, "price": price, "size": size, "side": side}
+            for id_, ts, price, size, side in rows
+        ]
