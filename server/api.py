@@ -8,6 +8,7 @@ query parameters that fetch the page after it.
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -24,6 +25,13 @@ MAX_TS = 2**62  # µs: the default `to`, far past any clock
 
 class BadQueryError(Exception):
     pass
+
+
+class FastJSONResponse(JSONResponse):
+    """orjson's encoding: a page of 10,000 candles is several times faster than json.dumps."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -71,7 +79,7 @@ async def _answer(
     try:
         known = list(services.hub.recorder.config["symbols"])
         known += [s for s in await history.read(history.known_symbols) if s not in known]
-        return JSONResponse(await build(history, known))
+        return FastJSONResponse(await build(history, known))
     except BadQueryError as bad:
         return _error(BAD_REQUEST, str(bad))
     except history.errors as failed:
