@@ -1,5 +1,6 @@
 """Write (or, with --check, verify) the hash-pinned requirement files that `make` installs from
-uv.lock: run.txt for `make run`, redis.txt for `make run-cluster` (Redis, and PostgreSQL's driver), test.txt for `make test`.
+uv.lock: run.txt for `make run`, redis.txt for `make run-cluster` (Redis and PostgreSQL's
+drivers), test.txt for `make test`.
 
 `make lock` upgrades uv.lock and runs this; docs/operations.md says when and how.
 """

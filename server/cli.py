@@ -255,7 +255,8 @@ def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
         default=DEFAULT_HISTORY,
         metavar="URL",
         help="where prices, trades and candles are kept: sqlite:///PATH (default %(default)s; "
-        "sqlite:////PATH when absolute) or none (live only)",
+        "sqlite:////PATH when absolute), postgresql://USER@HOST:PORT/DB (shared by a cluster) "
+        "or none (live only)",
     )
     cli.add_argument(
         "--retention",

@@ -28,11 +28,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.brokers import Role
+from server.history import Status
 from server.services import Services
 
 # Upper bounds of the queue-depth buckets, in frames: from idle to the default queue limit.
 QUEUE_DEPTH_BUCKETS = (0, 1, 4, 16, 64, 256, 1024, 4096)
 STANDARD_COLLECTORS = (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR)
+SOURCE_COUNTS = {
+    "rejected": "Messages from the source refused as invalid (bad fields, not JSON, unknown)",
+    "reconnects": "Times the source's connection was lost and opened again",
+    "resyncs": "Times the source's order books were rebuilt after a sequence gap",
+    "switches": "Times a standby source took over",
+}
 
 
 def queue_depth_histogram(depths: list[int]) -> GaugeHistogramMetricFamily:
@@ -105,6 +112,29 @@ class HubCollector(Collector):
         for code, count in sorted(self.services.control_errors.items()):
             errors.add_metric([code], count)
         yield errors
+        yield from self._source_and_history()
+
+    def _source_and_history(self) -> Iterator[Metric]:
+        counts = self.services.source.counts()
+        for name, help_text in SOURCE_COUNTS.items():
+            if name in counts:
+                yield CounterMetricFamily(f"tickscope_source_{name}", help_text, counts[name])
+        history = self.services.history
+        if history is None:
+            return
+        yield CounterMetricFamily(
+            "tickscope_history_written", "Prices and trades written to the history", history.written
+        )
+        yield CounterMetricFamily(
+            "tickscope_history_dropped",
+            "Prices and trades the history could not keep (a failing store, a full queue)",
+            history.dropped,
+        )
+        yield GaugeMetricFamily(
+            "tickscope_history_degraded",
+            "1 while the history store fails and the server runs live only",
+            int(history.status == Status.DEGRADED),
+        )
 
 
 def registry_for(services: Services) -> CollectorRegistry:

@@ -93,6 +93,11 @@ class Source(ABC):
     def describe(self) -> str:
         return self.url
 
+    def counts(self) -> dict[str, int]:
+        """Faults of a source of outside data: messages rejected, reconnects, book resyncs,
+        switches to a standby (what a source has none of, it leaves out)."""
+        return {}
+
 
 def split_url(url: str) -> tuple[str, str, dict[str, str]]:
     """scheme, the part before `?` (a path or a symbol list), and the last value of each query

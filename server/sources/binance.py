@@ -144,7 +144,7 @@ class BinanceSource(ExchangeSource):
             snapshot = await asyncio.to_thread(self._get_depth, product, SNAPSHOT_LIMIT)
             messages = self._apply_snapshot(product, snapshot)
         except (ConnectionError, SourceError, BadFieldError) as failed:
-            self.reject(f"no book snapshot ({failed})")
+            self.reject(f"no book snapshot: {failed}")
             await asyncio.sleep(1.0)
             self.sync[product].fetching = None
             self._resync(product)

@@ -211,9 +211,19 @@ class ExchangeSource(Source):
             return []
 
     def reject(self, fault: str) -> None:
-        if not self.rejected[fault]:
+        """Count a fault by its kind (the text before any `:`, which names no value) and log
+        the first of each kind in full: a feed sending garbage cannot flood the log."""
+        kind = fault.split(":", 1)[0]
+        if not self.rejected[kind]:
             log.warning("%s sent %s; such messages are dropped", self.scheme, fault)
-        self.rejected[fault] += 1
+        self.rejected[kind] += 1
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rejected": sum(self.rejected.values()),
+            "reconnects": self.reconnects,
+            "resyncs": self.resyncs,
+        }
 
     # -- our messages -----------------------------------------------------------------------
 
@@ -234,7 +244,7 @@ class ExchangeSource(Source):
 
     def trade(self, product: object, price: object, size: object, side: str) -> Message:
         if side not in SIDES:
-            raise BadFieldError(f"side {side[:10]!r}")
+            raise BadFieldError(f"side is not buy or sell: {side[:10]!r}")
         return {
             "type": TRADE,
             "symbol": self.symbol(product),

@@ -55,6 +55,13 @@ class Failover(Source):
             except SourceError as unavailable:  # the market can start; the standby may recover
                 log.warning("standby %s is not available now: %s", standby.url, unavailable)
 
+    def counts(self) -> dict[str, int]:
+        total: dict[str, int] = {"switches": self.switches}
+        for source in self.sources:
+            for name, count in source.counts().items():
+                total[name] = total.get(name, 0) + count
+        return total
+
     def prime(self) -> list[Message]:
         return self.current.prime()
 

@@ -6,6 +6,7 @@ for, a dropped connection, and a product that does not exist."""
 import asyncio
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from client.protocol import Message
@@ -179,6 +180,11 @@ def test_a_server_streams_an_exchange_feed_to_its_clients() -> None:
                     return config, await client.collect_for(1.0) + [snapshot]
 
             config, messages = run(scenario(server))
+            metrics = httpx.get(server.url + "/metrics", timeout=10).text
+            health = httpx.get(server.url + "/healthz", timeout=10).json()
+    assert "tickscope_source_rejected_total" in metrics
+    assert "tickscope_source_reconnects_total" in metrics
+    assert health["source"].startswith("coinbase://BTC-USD,ETH-USD")
     assert config["symbols"] == ["BTC/USD", "ETH/USD"]
     errors = [m for m in messages if m["type"] == "error"]
     assert errors

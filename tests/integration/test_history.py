@@ -143,6 +143,7 @@ def test_a_store_that_cannot_open_leaves_the_stream_running(tmp_path: Path) -> N
         messages = run(live(server, 1.0))
         assert any(m["type"] == "price" for m in messages)
         health = get(server, "/healthz").json()["history"]
+        assert "tickscope_history_degraded 1.0" in get(server, "/metrics").text
         assert health["status"] == "degraded"
         assert health["error"]
         assert "history store" in server.log()
