@@ -19,6 +19,7 @@ from bench.settings import (
     Settings,
 )
 from client.protocol import AUTO
+from server.sources import check_url
 
 EPILOG = (
     "Writes <output>/<time>.json and the plot <time>.png (default output bench/results/, which "
@@ -121,6 +122,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure the slow-device dimension alone (no start-up, no loads)",
     )
+    cli.add_argument(
+        "--source",
+        type=source_url,
+        help="measure the engines on this market instead of the simulator's loads, e.g. "
+        "replay://recordings/today (a recording plays at its own rate; see docs/sources.md)",
+    )
     cli.add_argument("--seed", type=int, help=f"simulator seed (default {defaults.seed})")
     cli.add_argument(
         "--output",
@@ -138,6 +145,16 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
+def source_url(text: str) -> str:
+    try:
+        return check_url(text)
+    except ValueError as bad:
+        raise argparse.ArgumentTypeError(str(bad)) from None
+
+
+source_url.__name__ = "source"
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     given: dict[str, Any] = {
         "engines": args.engines,
@@ -150,6 +167,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "seed": args.seed,
         "live_timeout_s": args.live_timeout,
         "output": args.output,
+        "source": args.source,
     }
     overrides = {name: value for name, value in given.items() if value is not None}
     if args.deflate:

@@ -24,6 +24,7 @@ def describe_load(load: Load) -> dict[str, Any]:
         "symbols": load.symbols,
         "frequency_ms": load.frequency_ms,
         "expected": round(load.expected, 1),
+        "source": load.source,
     }
 
 

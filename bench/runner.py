@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from bench.loads import Load, load_for
+from bench.loads import Load, load_for, source_load
 from bench.machine import load_average, machine_info
 from bench.measure import failed, measure
 from bench.modes import variant, variants
@@ -201,7 +201,11 @@ def run(
 
 def measure_all(playwright: Playwright, settings: Settings, progress: Progress) -> Outcome:
     started = datetime.now(UTC)
-    loads = [load_for(target) for target in settings.loads]
+    loads: list[Load] = (
+        [source_load(settings.source)]
+        if settings.source
+        else [load_for(target) for target in settings.loads]
+    )
     load_at_start = load_average()
     liveness = Liveness()
     browser = launch(playwright)

@@ -40,6 +40,7 @@ class Settings:
     quick: bool = False
     deflate: bool = False  # servers offer permessage-deflate (Chromium always accepts it)
     slow_device: bool = True  # the CPU-throttled dimension (bench/slow_device.py)
+    source: str | None = None  # a --source for the server in place of the simulator's loads
 
     @classmethod
     def for_quick(cls, **overrides: Any) -> "Settings":
@@ -72,6 +73,7 @@ class Settings:
             "quick": self.quick,
             "deflate": self.deflate,
             "slow_device": self.slow_device,
+            "source": self.source,
         }
 
     def server_args(self) -> tuple[str, ...]:

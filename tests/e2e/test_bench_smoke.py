@@ -9,13 +9,14 @@ this thread, and a second one cannot start beside it.
 import json
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, start_server
 from tests.e2e.results import has_keys, is_number
 
 BENCH_TIMEOUT_S = 360  # a safety net, not a measurement: --quick (2 engines x 2 modes x 2 loads)
@@ -275,3 +276,19 @@ def test_repeat_keeps_every_repetition_and_reports_the_medians(repeated: Bench) 
     assert data["summary"]["engines"][REPEAT_ENGINE]["measured_loads"] == [REPEAT_LOAD]
     assert f"the median of {REPEAT} repetitions per row, its min{EN_DASH}max" in repeated.stdout
     assert (repeated.directory / data["plot"]).read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_the_bench_measures_an_engine_on_a_replayed_recording(tmp_path: Path) -> None:
+    recording = tmp_path / "recording"
+    with start_server("--frequency-ms", "10", "--record", str(recording)):
+        time.sleep(2.0)  # about 2,800 messages recorded, at their own pace
+    source = f"replay://{recording}?loop=1"
+    args = ["--source", source, "--engines", REPEAT_ENGINE, "--modes", "auto", "--no-startup",
+            "--no-slow-device", "--duration", "2", "--warmup", "1"]  # fmt: skip
+    data = completed(run_bench(tmp_path / "out", args, REPEAT_TIMEOUT_S))
+    assert data["settings"]["source"] == source
+    (run,) = data["runs"]
+    assert run["error"] is None, run["error"]
+    assert run["load"]["source"] == source
+    assert 1000 < run["load"]["expected"] < 2000  # the recording's own rate, ~1,400 msgs/s
+    assert run["metrics"]["received"] > 0
