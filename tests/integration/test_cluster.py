@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
@@ -210,3 +211,26 @@ def test_a_redis_restart_under_load_ends_in_a_gap_notice_not_a_crash(
             assert server.process.poll() is None
             assert httpx.get(server.url + "/healthz").json()["status"] == "ok"
         leader_first(servers)  # exactly one leads again
+
+
+def test_a_replayed_market_fans_out_through_redis_like_the_simulator(
+    redis: RedisProcess, tmp_path: Path
+) -> None:
+    with start_server("--frequency-ms", FAST_MS, "--record", str(tmp_path)):
+        time.sleep(1.0)
+    stack, (first, second) = cluster(redis, 2, "--source", f"replay://{tmp_path}?loop=1")
+
+    async def scenario() -> tuple[list[Message], list[Message]]:
+        async with ws_client(first) as one, ws_client(second) as two:
+            await one.handshake()
+            await two.handshake()
+            return await one.take(300), await two.take(300)
+
+    with stack:
+        seen, other = run(scenario())
+    mine = {m["seq"]: m for m in seen if "seq" in m}
+    theirs = {m["seq"]: m for m in other if "seq" in m}
+    common = sorted(mine.keys() & theirs.keys())
+    assert len(common) >= 100
+    assert [mine[s] for s in common] == [theirs[s] for s in common]
+    assert_consecutive(stream_seqs(seen))
