@@ -12,9 +12,10 @@ import contextlib
 import logging
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import uvicorn
 
@@ -54,6 +55,7 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 MODULE_PROG = "python -m server"
 SCRIPT_PROG = "tickscope"  # the console script ([project.scripts])
 INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
+T = TypeVar("T")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -70,34 +72,25 @@ def port(text: str) -> int:
     return value
 
 
-def broker_url(text: str) -> str:
-    try:
-        return check_url(text)
-    except ValueError as bad:
-        raise argparse.ArgumentTypeError(str(bad).removeprefix("unsupported broker ")) from bad
+def argument(check: Callable[[str], T], name: str, prefix: str = "") -> Callable[[str], T]:
+    """An argparse type from a checker that raises ValueError: its message, less `prefix`
+    (argparse names the option already), becomes the one-line error. argparse names the
+    converter in its message, hence `name`."""
+
+    def convert(text: str) -> T:
+        try:
+            return check(text)
+        except ValueError as bad:
+            raise argparse.ArgumentTypeError(str(bad).removeprefix(prefix)) from None
+
+    convert.__name__ = name
+    return convert
 
 
-def source_url(text: str) -> str:
-    try:
-        return check_source_url(text)
-    except ValueError as bad:
-        raise argparse.ArgumentTypeError(str(bad).removeprefix("unsupported source ")) from bad
-
-
-def history_url(text: str) -> str:
-    try:
-        return check_history_url(text)
-    except ValueError as bad:
-        raise argparse.ArgumentTypeError(
-            str(bad).removeprefix("unsupported history store ")
-        ) from bad
-
-
-def duration(text: str) -> float:
-    try:
-        return parse_duration(text)
-    except ValueError as bad:
-        raise argparse.ArgumentTypeError(str(bad)) from None
+broker_url = argument(check_url, "URL", "unsupported broker ")
+source_url = argument(check_source_url, "source", "unsupported source ")
+history_url = argument(check_history_url, "history", "unsupported history store ")
+duration = argument(parse_duration, "duration")
 
 
 def megabytes(text: str) -> int:
@@ -162,10 +155,7 @@ symbols.__name__ = "symbols"
 origin.__name__ = "origin"
 client_count.__name__ = "count"
 seconds.__name__ = "seconds"
-source_url.__name__ = "source"
 megabytes.__name__ = "size"
-history_url.__name__ = "history"
-duration.__name__ = "duration"
 
 
 def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:

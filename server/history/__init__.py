@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from client.protocol import PRICE, TRADE, Message
-from server.candles import Candle, CandleBook
+from server.candles import FIELDS, INTERVALS, Candle, CandleBook
 
 SQLITE = "sqlite"
 NONE = "none"
@@ -201,21 +201,67 @@ class History(ABC):
         """Delete what is older than the retention period."""
 
     @abstractmethod
+    def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """A read, written with `?` placeholders, on this worker thread's own connection."""
+
+    newest_first = "ts DESC"  # how a symbol's prices are ordered newest first
+
+    # -- reads, the same SQL for every store ------------------------------------------------
+
+    def _read_sid(self, symbol: str) -> int | None:
+        found = self.rows("SELECT id FROM symbols WHERE name = ?", (symbol,))
+        return int(found[0][0]) if found else None
+
+    def known_symbols(self) -> list[str]:
+        return [name for (name,) in self.rows("SELECT name FROM symbols ORDER BY id")]
+
     def recent_prices(self, symbols: list[str], limit: int) -> dict[str, list[Message]]:
         """The last `limit` price messages of each symbol, oldest first (for the snapshot)."""
+        recent: dict[str, list[Message]] = {}
+        for symbol in symbols:
+            sid = self._read_sid(symbol)
+            if sid is None:
+                continue
+            found = self.rows(
+                "SELECT ts, price, volume FROM prices WHERE sid = ? "
+                f"ORDER BY {self.newest_first} LIMIT ?",
+                (sid, limit),
+            )
+            recent[symbol] = [
+                {"type": PRICE, "symbol": symbol, "price": price, "volume": volume, "ts": ts}
+                for ts, price, volume in reversed(found)
+            ]
+        return recent
 
-    @abstractmethod
     def query_candles(
         self, symbol: str, interval: str, start: int, end: int, limit: int
-    ) -> list[dict[str, float | int]]: ...
+    ) -> list[dict[str, float | int]]:
+        sid = self._read_sid(symbol)
+        if sid is None:
+            return []
+        found = self.rows(
+            "SELECT t, o, h, l, c, v, n FROM candles WHERE sid = ? AND interval = ? "
+            "AND t >= ? AND t < ? ORDER BY t LIMIT ?",
+            (sid, INTERVALS[interval], start, end, limit),
+        )
+        return [dict(zip(FIELDS, row, strict=True)) for row in found]
 
-    @abstractmethod
     def query_trades(
         self, symbol: str, start: int, after: int, end: int, limit: int
-    ) -> list[dict[str, Any]]: ...
-
-    @abstractmethod
-    def known_symbols(self) -> list[str]: ...
+    ) -> list[dict[str, Any]]:
+        """Trades from `start` on (those at `start` only past id `after`), before `end`."""
+        sid = self._read_sid(symbol)
+        if sid is None:
+            return []
+        found = self.rows(
+            "SELECT id, ts, price, size, side FROM trades WHERE sid = ? "
+            "AND (ts > ? OR (ts = ? AND id > ?)) AND ts < ? ORDER BY ts, id LIMIT ?",
+            (sid, start, start, after, end, limit),
+        )
+        return [
+            {"id": id_, "symbol": symbol, "ts": ts, "price": price, "size": size, "side": side}
+            for id_, ts, price, size, side in found
+        ]
 
 
 def history_for(url: str, retention_s: float) -> History | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from client.protocol import PRICE, TRADE, Message
-from server.candles import FIELDS, INTERVALS, Candle
+from server.candles import INTERVALS, Candle
 from server.history import History
 
 SCHEMA = """
@@ -43,6 +43,7 @@ def path_of(url: str) -> Path:
 
 class SqliteHistory(History):
     errors = (sqlite3.Error,)
+    newest_first = "ts DESC, rowid DESC"
 
     def __init__(self, url: str, retention_s: float) -> None:
         super().__init__(url, retention_s)
@@ -157,55 +158,5 @@ class SqliteHistory(History):
             connection = self._readers.connection = self._connect()
         return connection
 
-    def _read_sid(self, symbol: str) -> int | None:
-        row = self.reader.execute("SELECT id FROM symbols WHERE name = ?", (symbol,)).fetchone()
-        return None if row is None else int(row[0])
-
-    def known_symbols(self) -> list[str]:
-        return [name for (name,) in self.reader.execute("SELECT name FROM symbols ORDER BY id")]
-
-    def recent_prices(self, symbols: list[str], limit: int) -> dict[str, list[Message]]:
-        recent: dict[str, list[Message]] = {}
-        for symbol in symbols:
-            sid = self._read_sid(symbol)
-            if sid is None:
-                continue
-            rows = self.reader.execute(
-                "SELECT ts, price, volume FROM prices WHERE sid = ? ORDER BY ts DESC, rowid DESC "
-                "LIMIT ?",
-                (sid, limit),
-            ).fetchall()
-            recent[symbol] = [
-                {"type": PRICE, "symbol": symbol, "price": price, "volume": volume, "ts": ts}
-                for ts, price, volume in reversed(rows)
-            ]
-        return recent
-
-    def query_candles(
-        self, symbol: str, interval: str, start: int, end: int, limit: int
-    ) -> list[dict[str, float | int]]:
-        sid = self._read_sid(symbol)
-        if sid is None:
-            return []
-        rows = self.reader.execute(
-            "SELECT t, o, h, l, c, v, n FROM candles WHERE sid = ? AND interval = ? "
-            "AND t >= ? AND t < ? ORDER BY t LIMIT ?",
-            (sid, INTERVALS[interval], start, end, limit),
-        ).fetchall()
-        return [dict(zip(FIELDS, row, strict=True)) for row in rows]
-
-    def query_trades(
-        self, symbol: str, start: int, after: int, end: int, limit: int
-    ) -> list[dict[str, Any]]:
-        sid = self._read_sid(symbol)
-        if sid is None:
-            return []
-        rows = self.reader.execute(
-            "SELECT id, ts, price, size, side FROM trades WHERE sid = ? "
-            "AND (ts > ? OR (ts = ? AND id > ?)) AND ts < ? ORDER BY ts, id LIMIT ?",
-            (sid, start, start, after, end, limit),
-        ).fetchall()
-        return [
-            {"id": id_, "symbol": symbol, "ts": ts, "price": price, "size": size, "side": side}
-            for id_, ts, price, size, side in rows
-        ]
+    def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.reader.execute(sql, params).fetchall()
