@@ -41,6 +41,11 @@ RETENTION_SWEEP_S = 60.0
 MAX_QUEUED = 1_000_000  # messages waiting for the writer; past this they are dropped (counted)
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 US_PER_S = 1_000_000
+LAST_CANDLES = (  # the newest candle of each symbol and interval
+    "SELECT s.name, c.interval, c.t, c.o, c.h, c.l, c.c, c.v, c.n FROM candles c "
+    "JOIN symbols s ON s.id = c.sid WHERE c.t = "
+    "(SELECT max(t) FROM candles WHERE sid = c.sid AND interval = c.interval)"
+)
 log = logging.getLogger("tickscope.history")
 T = TypeVar("T")
 
@@ -205,6 +210,14 @@ class History(ABC):
         """A read, written with `?` placeholders, on this worker thread's own connection."""
 
     newest_first = "ts DESC"  # how a symbol's prices are ordered newest first
+
+    def seed_candles(self, rows: list[tuple[Any, ...]]) -> None:
+        """A restart within a bucket continues the stored candle (LAST_CANDLES' rows) rather
+        than replacing it."""
+        names = {length: name for name, length in INTERVALS.items()}
+        for symbol, interval, t, o, h, low, close, v, n in rows:
+            if interval in names:
+                self.candles.seed(symbol, names[interval], Candle(t, o, h, low, close, v, n))
 
     # -- reads, the same SQL for every store ------------------------------------------------
 

@@ -10,7 +10,7 @@ import psycopg
 
 from client.protocol import PRICE, TRADE, Message
 from server.candles import INTERVALS, Candle
-from server.history import History
+from server.history import LAST_CANDLES, History
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS symbols (id SERIAL PRIMARY KEY, name TEXT UNIQUE NOT NULL);
@@ -84,15 +84,7 @@ class PostgresHistory(History):
         return sid
 
     def _seed_open_candles(self) -> None:
-        names = {length: name for name, length in INTERVALS.items()}
-        rows = self.writer.execute(
-            "SELECT DISTINCT ON (c.sid, c.interval) s.name, c.interval, c.t, c.o, c.h, c.l, c.c, "
-            "c.v, c.n FROM candles c JOIN symbols s ON s.id = c.sid "
-            "ORDER BY c.sid, c.interval, c.t DESC"
-        ).fetchall()
-        for symbol, interval, t, o, h, low, close, v, n in rows:
-            if interval in names:
-                self.candles.seed(symbol, names[interval], Candle(t, o, h, low, close, v, n))
+        self.seed_candles(self.writer.execute(LAST_CANDLES).fetchall())
 
     def insert(
         self, batch: list[Message], candles: list[tuple[tuple[str, str, int], Candle]]

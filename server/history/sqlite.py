@@ -13,7 +13,7 @@ from typing import Any
 
 from client.protocol import PRICE, TRADE, Message
 from server.candles import INTERVALS, Candle
-from server.history import History
+from server.history import LAST_CANDLES, History
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS symbols (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
@@ -88,16 +88,7 @@ class SqliteHistory(History):
         return sid
 
     def _seed_open_candles(self) -> None:
-        """A restart within a bucket continues the stored candle rather than replacing it."""
-        names = {length: name for name, length in INTERVALS.items()}
-        rows = self.writer.execute(
-            "SELECT s.name, c.interval, c.t, c.o, c.h, c.l, c.c, c.v, c.n FROM candles c "
-            "JOIN symbols s ON s.id = c.sid WHERE c.t = "
-            "(SELECT max(t) FROM candles WHERE sid = c.sid AND interval = c.interval)"
-        ).fetchall()
-        for symbol, interval, t, o, h, low, close, v, n in rows:
-            if interval in names:
-                self.candles.seed(symbol, names[interval], Candle(t, o, h, low, close, v, n))
+        self.seed_candles(self.writer.execute(LAST_CANDLES).fetchall())
 
     def insert(
         self, batch: list[Message], candles: list[tuple[tuple[str, str, int], Candle]]
