@@ -56,7 +56,7 @@ def test_an_engine_shows_an_exchange_feed(page: Page, page_log: PageLog, engine:
 
 
 def test_a_page_after_a_restart_opens_with_the_stored_history(
-    static_page: Page, tmp_path: Path
+    static_page: Page, page: Page, page_log: PageLog, tmp_path: Path
 ) -> None:
     store = f"sqlite:///{tmp_path}/history.sqlite3"
     with start_server("--history", store, "--frequency-ms", "10"):
@@ -64,3 +64,6 @@ def test_a_page_after_a_restart_opens_with_the_stored_history(
     with start_server("--history", store, "--frequency-ms", "1000") as server:
         static_page.goto(server.url + "/")
         assert point_count(static_page) > 50  # the first run's ticks, before any new one
+        go_live(page, f"{server.url}/?engine=py")
+        assert point_count(page) > 50  # hydrated from the same snapshot, not rebuilt empty
+    assert page_log.errors == []
