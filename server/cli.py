@@ -23,7 +23,7 @@ from client.protocol import DEFAULT_FREQUENCY_MS, MAX_FREQUENCY_MS, MIN_FREQUENC
 from server.app import create_app
 from server.brokers import BrokerUnavailableError, check_url, preflight
 from server.history import check_url as check_history_url
-from server.history import parse_duration
+from server.history import history_class, parse_duration
 from server.hub import DEFAULT_GRACE_S, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_LIMIT
 from server.limits import DEFAULT_MAX_CLIENTS, normalize_origin
 from server.services import Services
@@ -360,6 +360,7 @@ def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> None:
     configure_logging(settings.log_level)
     try:
         source = market_source(settings)
+        history_class(settings.history)  # a missing driver is said now, in one line
         asyncio.run(source.check())
         asyncio.run(preflight(settings, source))
     except (ValueError, SourceError, BrokerUnavailableError) as unavailable:

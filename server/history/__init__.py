@@ -277,9 +277,22 @@ class History(ABC):
         ]
 
 
-def history_for(url: str, retention_s: float) -> History | None:
+def history_class(url: str) -> type[History] | None:
+    """The store class for a URL (None for `none`); ValueError when its driver is missing."""
     if check_url(url) == NONE:
         return None
     module_name, _, class_name = STORES[url.partition("://")[0]].partition(":")
-    store: type[History] = getattr(importlib.import_module(module_name), class_name)
-    return store(url, retention_s)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as missing:
+        raise ValueError(
+            f"{url.partition('://')[0]}:// needs its driver ({missing.name}): "
+            "pip install '.[postgres]', which make run-cluster does"
+        ) from None
+    store: type[History] = getattr(module, class_name)
+    return store
+
+
+def history_for(url: str, retention_s: float) -> History | None:
+    store = history_class(url)
+    return None if store is None else store(url, retention_s)

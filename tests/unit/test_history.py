@@ -2,6 +2,7 @@
 survives a restart, retention removes the old, and a failing store degrades without raising."""
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from client.protocol import Message
 from server.candles import CandleBook
-from server.history import Status, check_url, history_for, parse_duration
+from server.history import Status, check_url, history_class, history_for, parse_duration
 from server.history.sqlite import SqliteHistory
 from server.simulator import Market
 
@@ -168,3 +169,10 @@ def test_urls() -> None:
     assert history_for("none", 1) is None
     with pytest.raises(ValueError, match="use sqlite:///PATH, postgresql://USER@HOST/DB or none"):
         check_url("mysql://x")
+
+
+def test_a_missing_driver_is_named_with_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if the extra were not installed
+    monkeypatch.delitem(sys.modules, "server.history.postgres", raising=False)
+    with pytest.raises(ValueError, match=r"needs its driver \(psycopg\): pip install"):
+        history_class("postgresql://u@127.0.0.1/db")
