@@ -31,8 +31,8 @@ from bench.machine import cpu_model
 from bench.progress import Progress
 from bench.server import start_server
 from bench.settings import RESULTS_DIR
+from client.candles import INTERVALS
 from client.protocol import config
-from server.candles import INTERVALS
 from server.history.sqlite import SqliteHistory
 from server.hub import encode
 from server.recording import RecordingWriter

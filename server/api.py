@@ -12,7 +12,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.candles import INTERVALS
+from client.candles import INTERVALS
 from server.history import History
 from server.services import Services
 

@@ -24,8 +24,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from client.candles import FIELDS, INTERVALS, Candle, CandleBook
 from client.protocol import PRICE, TRADE, Message
-from server.candles import FIELDS, INTERVALS, Candle, CandleBook
 
 SQLITE = "sqlite"
 NONE = "none"

@@ -8,8 +8,8 @@ from typing import Any
 
 import psycopg
 
+from client.candles import INTERVALS, Candle
 from client.protocol import PRICE, TRADE, Message
-from server.candles import INTERVALS, Candle
 from server.history import LAST_CANDLES, History
 
 SCHEMA = """

@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from client.candles import INTERVALS, Candle
 from client.protocol import PRICE, TRADE, Message
-from server.candles import INTERVALS, Candle
 from server.history import LAST_CANDLES, History
 
 SCHEMA = """

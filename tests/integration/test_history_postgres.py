@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from client.candles import CandleBook
 from client.protocol import Message
-from server.candles import CandleBook
 from server.cluster import RedisProcess
 from server.history import history_for
 from server.history.postgres import PostgresHistory

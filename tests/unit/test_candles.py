@@ -1,7 +1,7 @@
 """Candles kept incrementally agree with candles computed afresh from the same stream."""
 
+from client.candles import INTERVALS, Candle, CandleBook
 from client.protocol import Message
-from server.candles import INTERVALS, Candle, CandleBook
 from server.simulator import Market
 
 
@@ -39,7 +39,7 @@ def test_incremental_candles_match_the_definition() -> None:
     for message in messages:
         book.add(message)
         for key, candle in book.take_changed():
-            seen[key] = Candle(**vars(candle))
+            seen[key] = candle.copy()
     for symbol in ("BTC/USD", "ETH/USD"):
         for name, length in INTERVALS.items():
             expected = afresh(messages, symbol, length)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from client.candles import CandleBook
 from client.protocol import Message
-from server.candles import CandleBook
 from server.history import Status, check_url, history_class, history_for, parse_duration
 from server.history.sqlite import SqliteHistory
 from server.simulator import Market

@@ -1,4 +1,5 @@
-"""OHLCV candles from the stream, kept incrementally. Pure: no clock, no I/O.
+"""OHLCV candles from the stream, kept incrementally. Pure: no clock, no I/O, and portable
+(the server's history keeps them, and the page's chart will): no dataclasses, plain classes.
 
 A candle is `{"t", "o", "h", "l", "c", "v", "n"}`: `t` the bucket's start in µs on the wire's
 `ts` clock, OHLC of the price stream (the series the cards show), `v` the size traded and `n`
@@ -7,9 +8,9 @@ flat at the symbol's last price; a trade before any price is left out of candles
 kept as a trade). A message older than its symbol's open bucket is late and counted, not merged.
 """
 
-from dataclasses import dataclass
+from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
 
-from client.protocol import PRICE, TRADE, Message
+from .protocol import PRICE, TRADE
 
 US_PER_S = 1_000_000
 INTERVALS: dict[str, int] = {  # name on the API -> length in µs
@@ -21,15 +22,27 @@ INTERVALS: dict[str, int] = {  # name on the API -> length in µs
 FIELDS = ("t", "o", "h", "l", "c", "v", "n")
 
 
-@dataclass
 class Candle:
-    t: int
-    o: float
-    h: float
-    l: float  # noqa: E741 (the field's name on the wire)
-    c: float
-    v: float = 0.0
-    n: int = 0
+    def __init__(  # noqa: PLR0917 (a candle's seven fields, in their wire order)
+        self,
+        t: int,
+        o: float,
+        h: float,
+        l: float,  # noqa: E741 (the field's name on the wire)
+        c: float,
+        v: float = 0.0,
+        n: int = 0,
+    ) -> None:
+        self.t = t
+        self.o = o
+        self.h = h
+        self.l = l
+        self.c = c
+        self.v = v
+        self.n = n
+
+    def copy(self) -> "Candle":
+        return Candle(self.t, self.o, self.h, self.l, self.c, self.v, self.n)
 
     def add_price(self, price: float) -> None:
         self.h = max(self.h, price)
@@ -52,20 +65,24 @@ class Candle:
         }
 
 
-Key = tuple[str, str, int]  # symbol, interval name, bucket start
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .protocol import Message
+
+    Key = tuple[str, str, int]  # symbol, interval name, bucket start
 
 
 class CandleBook:
     """The open candle of every symbol and interval. `add` returns nothing; `take_changed`
     hands over every candle touched since the last call (open ones included), for the store."""
 
-    def __init__(self, intervals: dict[str, int] = INTERVALS) -> None:
-        self.intervals = intervals
+    def __init__(self, intervals: "dict[str, int] | None" = None) -> None:
+        self.intervals = INTERVALS if intervals is None else intervals
         self.open: dict[tuple[str, str], Candle] = {}
         self.last_price: dict[str, float] = {}
         self.late = 0  # (message, interval) pairs older than the open bucket: not merged
         self._last_ts: dict[str, int] = {}
-        self._changed: dict[Key, Candle] = {}
+        self._changed: "dict[Key, Candle]" = {}
 
     def add(self, message: Message) -> None:
         kind = message["type"]
@@ -79,7 +96,7 @@ class CandleBook:
         self.open[(symbol, interval)] = candle
         self.last_price.setdefault(symbol, candle.c)
 
-    def take_changed(self) -> list[tuple[Key, Candle]]:
+    def take_changed(self) -> "list[tuple[Key, Candle]]":
         changed = list(self._changed.items())
         self._changed = {}
         return changed
