@@ -134,8 +134,11 @@ def fast_server() -> Iterator[RunningServer]:
 
 @pytest.fixture
 def flood_server() -> Iterator[RunningServer]:
-    # 32 symbols every 10 ms: 5600 msgs/s.
-    with start_server("--seed", "3", "--frequency-ms", "10", "--symbols", "32") as running:
+    # 32 symbols every 10 ms: 5600 msgs/s. No history: writing it would take CPU the page's
+    # timing should not share.
+    with start_server(
+        "--seed", "3", "--frequency-ms", "10", "--symbols", "32", "--history", "none"
+    ) as running:
         yield running
 
 
