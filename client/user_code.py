@@ -1,12 +1,12 @@
 """Indicators the user writes in Python, run on each closed bar. Pure and portable: the clock
 and the way to print a traceback come from the caller (client/runtime.py in the page).
 
-The code must define `update(bar)`; `bar.t, bar.o, bar.h, bar.l, bar.c, bar.v` are the bar's
-fields. It returns a number (one line on the chart), a dict of name -> number (several), or
-None (nothing for this bar). State may live in globals or a class. Code runs only when `run`
-is called (the page calls it when the user presses Run: code that came by link waits as
-"pending"), and an error or a bar that takes longer than the budget stops it with a message,
-never the stream.
+The code must define `update(bar)`; `bar.t, bar.o, bar.h, bar.l, bar.c, bar.v` (and `bar.n`,
+the trades in it) are the bar's fields, on a copy of the chart's own bar. It returns a number
+(one line on the chart), a dict of name -> number (several), or None (nothing for this bar).
+State may live in globals or a class. Code runs only when `run` is called (the page calls it
+when the user presses Run: code that came by link waits as "pending"), and an error or a bar
+that takes longer than the budget stops it with a message, never the stream.
 """
 
 from __future__ import annotations  # shimmed under MicroPython, which ignores annotations
@@ -27,17 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-
-class Bar:
-    """What `update` receives: a closed bar's fields, read-only by convention."""
-
-    def __init__(self, t: int, o: float, h: float, l: float, c: float, v: float) -> None:  # noqa: E741, PLR0917
-        self.t = t
-        self.o = o
-        self.h = h
-        self.l = l
-        self.c = c
-        self.v = v
+    from .candles import Candle
 
 
 def line_of(trace: str) -> int | None:
@@ -84,7 +74,7 @@ class UserIndicator:
         self.last = None
         self._update = None
 
-    def run(self, history: list[Any]) -> list[dict[str, float] | None]:
+    def run(self, history: list[Candle]) -> list[dict[str, float] | None]:
         """Compile the code, then replay `history` (closed bars, oldest first) through it;
         returns each bar's values (None where it returned none, or once it stopped)."""
         self.error = None
@@ -103,13 +93,13 @@ class UserIndicator:
         self.state = RUNNING
         return [self.update(bar) for bar in history]
 
-    def update(self, bar: Any) -> dict[str, float] | None:
+    def update(self, bar: Candle) -> dict[str, float] | None:
         """This bar's values, or None. Never raises: a failure stops the indicator."""
         if self.state != RUNNING:
             return None
         started = self.clock_us()
         try:
-            result = self._update(Bar(bar.t, bar.o, bar.h, bar.l, bar.c, bar.v))
+            result = self._update(bar.copy())  # the chart's own bar stays as it was
         except Exception as failed:  # any error of the user's code
             self._fail(failed)
             return None

@@ -188,9 +188,10 @@ class History(ABC):
     def open(self) -> None:
         """Open (creating if need be) the store, on the loop's thread, before streaming."""
 
-    @abstractmethod
     def reopen(self) -> None:
         """Open the writer's connection again after a failure."""
+        self.close()
+        self.open()
 
     @abstractmethod
     def close(self) -> None: ...

@@ -65,10 +65,6 @@ class SqliteHistory(History):
         self._symbol_ids = dict(self._writer.execute("SELECT name, id FROM symbols").fetchall())
         self._seed_open_candles()
 
-    def reopen(self) -> None:
-        self.close()
-        self.open()
-
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
