@@ -174,14 +174,15 @@ def new_websocket(url: str) -> Any:
 
 def report(error: BaseException, context: str) -> None:
     """An unexpected error on the browser's console (stderr under CPython), with its trace."""
-    text = context + "\n" + _traceback(error)
+    text = context + "\n" + traceback_text(error)
     if js is None:
         print(text, file=sys.stderr)
     else:
         js.console.error(text)
 
 
-def _traceback(error: BaseException) -> str:
+def traceback_text(error: BaseException) -> str:
+    """An error's traceback as text, in every engine (MicroPython has no traceback module)."""
     try:
         import traceback  # noqa: PLC0415 - only on an error
 

@@ -47,11 +47,17 @@ def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _symbol(request: Request, known: list[str]) -> str:
+async def _symbol(request: Request, live: list[str], history: History) -> str:
+    """The asked-for symbol: one the stream carries, or else one the store holds from an
+    earlier run (the store is only asked then)."""
     symbol = request.query_params.get("symbol")
     if not symbol:
         raise BadQueryError("symbol is required, e.g. ?symbol=BTC/USD")
-    if symbol not in known:
+    if symbol in live:
+        return symbol
+    stored = await history.read(history.known_symbols)
+    if symbol not in stored:
+        known = live + [s for s in stored if s not in live]
         shown = ", ".join(known[:20])
         raise BadQueryError(f"unknown symbol {symbol[:40]!r}; this server has {shown}")
     return symbol
@@ -70,16 +76,16 @@ def _error(status: int, message: str) -> Response:
 
 
 async def _answer(
-    request: Request, build: Callable[[History, list[str]], Awaitable[dict[str, Any]]]
+    request: Request, build: Callable[[History, str], Awaitable[dict[str, Any]]]
 ) -> Response:
     services: Services = request.app.state.services
     history = services.history
     if history is None:
         return _error(UNAVAILABLE, "this server keeps no history (started with --history none)")
     try:
-        known = list(services.hub.recorder.config["symbols"])
-        known += [s for s in await history.read(history.known_symbols) if s not in known]
-        return FastJSONResponse(await build(history, known))
+        live = list(services.hub.recorder.config["symbols"])
+        symbol = await _symbol(request, live, history)
+        return FastJSONResponse(await build(history, symbol))
     except BadQueryError as bad:
         return _error(BAD_REQUEST, str(bad))
     except history.errors as failed:
@@ -87,8 +93,7 @@ async def _answer(
 
 
 async def candles(request: Request) -> Response:
-    async def build(history: History, known: list[str]) -> dict[str, Any]:
-        symbol = _symbol(request, known)
+    async def build(history: History, symbol: str) -> dict[str, Any]:
         interval = request.query_params.get("interval", "1m")
         if interval not in INTERVALS:
             raise BadQueryError(
@@ -110,8 +115,7 @@ async def candles(request: Request) -> Response:
 
 
 async def trades(request: Request) -> Response:
-    async def build(history: History, known: list[str]) -> dict[str, Any]:
-        symbol = _symbol(request, known)
+    async def build(history: History, symbol: str) -> dict[str, Any]:
         start, end, limit = _window(request)
         after = _int(request, "after", -1, -1, MAX_TS)
         rows = await history.read(lambda: history.query_trades(symbol, start, after, end, limit))

@@ -16,10 +16,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
-from server.launch import RunningServer, free_port, launch, stop_process
+from server.launch import RunningServer, ServiceProcess, free_port, launch, stop_process
 from server.postgres import PostgresProcess
 
 REDIS_SERVER = "redis-server"
@@ -41,7 +40,7 @@ def _answers(port: int) -> bool:
         return False
 
 
-class RedisProcess:
+class RedisProcess(ServiceProcess):
     """A redis-server of our own: `start()`, `url`, `kill()` and `start()` again (same port,
     empty, as after a crash without persistence), `stop()`."""
 
@@ -94,17 +93,6 @@ class RedisProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         shutil.rmtree(self.directory, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _stop_all(servers: list[RunningServer]) -> None:

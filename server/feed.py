@@ -41,11 +41,6 @@ class Feed:
         self.market_id = market_id
         self.publish = publish
         self.published = published  # messages delivered so far: the system stream's msg_rate
-        self.ticks = 0
-
-    @property
-    def frequency_ms(self) -> int:
-        return self.source.frequency_ms
 
     def config(self) -> Message:
         return config(self.source.frequency_ms, self.source.symbols, self.market_id)
@@ -55,16 +50,12 @@ class Feed:
         self.source.set_frequency(checked_frequency(frequency_ms))
         await self.publish([self.config()])
 
-    async def emit(self, messages: list[Message]) -> None:
-        await self.publish(messages)
-        self.ticks += 1
-
     async def prime(self, sampler: SystemSampler) -> None:
         """A system sample at once, and the source's first tick where it can make one on
         demand (the simulator): the first page is already complete."""
         first = self.source.prime()
         if first:
-            await self.emit(first)
+            await self.publish(first)
         await self.sample_system(sampler)
 
     async def run(self, sampler: SystemSampler) -> None:
@@ -72,7 +63,7 @@ class Feed:
         leaves the system clock running."""
         system = asyncio.create_task(self.run_system(sampler), name="system")
         try:
-            await self.source.run(self.emit)
+            await self.source.run(self.publish)
             log.info("%s has nothing more to send", self.source.describe())
             await system
         finally:

@@ -16,11 +16,13 @@ import sys
 import tempfile
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from types import TracebackType
+from typing import IO, Self
 
 from server.cli import LISTENING
 
@@ -30,6 +32,28 @@ STOP_TIMEOUT_S = 5.0
 POLL_INTERVAL_S = 0.1
 SERVER_COMMAND = (sys.executable, "-m", "server")
 HISTORY_OPTION = "--history"
+
+
+class ServiceProcess(ABC):
+    """A helper process of our own (redis-server, PostgreSQL) for a `with` block: started on
+    entry, stopped on exit."""
+
+    @abstractmethod
+    def start(self) -> Self: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 class LaunchError(RuntimeError):

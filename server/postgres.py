@@ -12,10 +12,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
-from server.launch import free_port
+from server.launch import ServiceProcess, free_port
 
 BINARIES = Path("/usr/lib/postgresql")
 DATABASE = "tickscope"
@@ -36,7 +35,7 @@ def binary(name: str) -> Path:
     )
 
 
-class PostgresProcess:
+class PostgresProcess(ServiceProcess):
     """`start()`, `url`, `stop()`. A `directory` keeps the data across runs; without one it is
     a temporary directory that goes away with the server."""
 
@@ -127,14 +126,3 @@ class PostgresProcess:
                 self.process.wait()
         if not self.keep:
             shutil.rmtree(self.directory, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -182,9 +182,15 @@ class _DamagedError(Exception):
 def read_header(path: Path) -> Header:
     try:
         with gzip.open(path, "rb") as recorded:
-            line = recorded.readline()
+            return _header(path, recorded.readline())
+    except (OSError, EOFError, zlib.error) as bad:
+        raise RecordingError(f"{path} is not a readable recording: {bad}") from bad
+
+
+def _header(path: Path, line: bytes) -> Header:
+    try:
         header = orjson.loads(line)
-    except (OSError, EOFError, zlib.error, orjson.JSONDecodeError) as bad:
+    except orjson.JSONDecodeError as bad:
         raise RecordingError(f"{path} is not a readable recording: {bad}") from bad
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise RecordingError(f"{path} is not a Tickscope recording")
@@ -197,11 +203,10 @@ def read_header(path: Path) -> Header:
 
 
 def _records_of(path: Path) -> Iterator[tuple[Header, int, Message]]:
-    header = read_header(path)
     number = 1
     try:
         with gzip.open(path, "rb") as recorded:
-            recorded.readline()
+            header = _header(path, recorded.readline())
             for number, line in enumerate(recorded, start=2):
                 if not line.endswith(b"\n"):
                     raise _DamagedError(Damage(path, number, "the last line is cut short"))

@@ -161,9 +161,7 @@ class BinanceSource(ExchangeSource):
         if pending and pending[0]["U"] > last_update + 1:
             sync.buffered = pending
             raise BadFieldError("a snapshot older than the diffs buffered since")
-        self.books[product].reset(
-            levels(required(snapshot, "bids"), "bids"), levels(required(snapshot, "asks"), "asks")
-        )
+        self.books[product].reset(levels(snapshot, "bids"), levels(snapshot, "asks"))
         sync.last_update, sync.buffered, sync.synced, sync.fresh = last_update, [], True, True
         for diff in pending:
             self._apply_diff(product, diff)
@@ -206,8 +204,8 @@ class BinanceSource(ExchangeSource):
         diff = {
             "U": first,
             "u": last,
-            "b": levels(required(payload, "b"), "b"),
-            "a": levels(required(payload, "a"), "a"),
+            "b": levels(payload, "b"),
+            "a": levels(payload, "a"),
         }
         sync = self.sync[product]
         if not sync.synced:

@@ -24,6 +24,7 @@ from server.sources.exchange import (
     ResyncError,
     decimal,
     field,
+    listed,
 )
 
 DEFAULT_WS = "wss://advanced-trade-ws.coinbase.com"
@@ -100,9 +101,7 @@ class CoinbaseSource(ExchangeSource):
                 raise ResyncError(f"{missed} messages missed (sequence_num jumped to {sequence})")
         self.last_sequence = sequence
         channel = field(data, "channel")
-        events = field(data, "events")
-        if not isinstance(events, list):
-            raise BadFieldError("events is not a list")
+        events = listed(data, "events")
         handler = {
             "l2_data": self._book,
             "market_trades": self._trades,
@@ -125,9 +124,7 @@ class CoinbaseSource(ExchangeSource):
         product = field(event, "product_id")
         self.symbol(product)
         kind = field(event, "type")
-        updates = field(event, "updates")
-        if not isinstance(updates, list):
-            raise BadFieldError("updates is not a list")
+        updates = listed(event, "updates")
         parsed = []
         for update in updates:
             side = SIDES.get(field(update, "side"))
@@ -154,9 +151,7 @@ class CoinbaseSource(ExchangeSource):
     def _trades(self, event: Any) -> list[Message]:
         if field(event, "type") == SNAPSHOT:
             return []  # trades from before we came: history, not news
-        trades = field(event, "trades")
-        if not isinstance(trades, list):
-            raise BadFieldError("trades is not a list")
+        trades = listed(event, "trades")
         out = []
         for trade in trades:
             side = TRADE_SIDES.get(field(trade, "side"))
@@ -170,10 +165,7 @@ class CoinbaseSource(ExchangeSource):
         return out
 
     def _tickers(self, event: Any) -> list[Message]:
-        tickers = field(event, "tickers")
-        if not isinstance(tickers, list):
-            raise BadFieldError("tickers is not a list")
         return [
             self.price(field(t, "product_id"), field(t, "price"), field(t, "volume_24_h"))
-            for t in tickers
+            for t in listed(event, "tickers")
         ]

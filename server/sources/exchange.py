@@ -65,11 +65,18 @@ def field(data: dict[str, Any], name: str) -> Any:
     return data[name]
 
 
-def levels(value: object, name: str) -> list[tuple[float, float]]:
+def listed(data: dict[str, Any], name: str) -> list[Any]:
+    """A field that must be a list."""
+    value = field(data, name)
     if not isinstance(value, list):
         raise BadFieldError(f"{name} is not a list")
+    return value
+
+
+def levels(data: dict[str, Any], name: str) -> list[tuple[float, float]]:
+    """A field holding [[price, size], ...] levels."""
     out = []
-    for level in value:
+    for level in listed(data, name):
         if not isinstance(level, list) or len(level) < 2:
             raise BadFieldError(f"{name} has a level that is not [price, size]")
         out.append(

@@ -61,7 +61,6 @@ class ReplaySource(Source):
             raise SourceError(str(unreadable)) from unreadable
         self.frequency_ms = self.recording.header.config.get("frequency_ms", self.frequency_ms)
         self.replayed = 0
-        self.rounds = 0
 
     @property
     def symbols(self) -> list[str]:
@@ -70,7 +69,6 @@ class ReplaySource(Source):
     async def run(self, emit: Emit) -> None:
         while True:
             await self._play_once(emit)
-            self.rounds += 1
             if self.recording.damage is not None:
                 log.error("%s; replayed up to there", self.recording.damage)
             if not self.loop:

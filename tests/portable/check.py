@@ -16,21 +16,6 @@ def expect_raises(
     raise AssertionError("expected " + kind.__name__)
 
 
-def trace_of(error: BaseException) -> str:
-    """An error's traceback as text, as the page's runtime writes it in each engine."""
-    try:
-        import traceback  # noqa: PLC0415 (CPython and Pyodide)
-
-        return "".join(traceback.format_exception(error))
-    except ImportError:  # MicroPython
-        import io  # noqa: PLC0415
-        import sys  # noqa: PLC0415
-
-        buffer = io.StringIO()
-        sys.print_exception(error, buffer)  # type: ignore[attr-defined]
-        return buffer.getvalue()
-
-
 # The keys of window.tickscope.metrics(), the one schema every engine reports.
 METRIC_KEYS = (
     "engine",

@@ -2,8 +2,8 @@
 a class, errors show with their line, a slow bar pauses it, and none of it ever raises."""
 
 from client.candles import Candle
+from client.runtime import traceback_text
 from client.user_code import ERROR, NONE, PAUSED, PENDING, RUNNING, UserIndicator, line_of
-from tests.portable.check import trace_of
 
 
 def bars(count):
@@ -21,7 +21,7 @@ class Clock:
 
 
 def indicator(code, clock=None):
-    user = UserIndicator(clock or Clock(), trace_of)
+    user = UserIndicator(clock or Clock(), traceback_text)
     user.set_code(code)
     return user
 
@@ -83,7 +83,7 @@ def test_a_syntax_error_and_a_missing_update_are_explained():
 
 
 def test_a_bar_over_the_budget_pauses_it():
-    user = UserIndicator(Clock(step_us=6_000.0), trace_of, budget_us=5_000.0)
+    user = UserIndicator(Clock(step_us=6_000.0), traceback_text, budget_us=5_000.0)
     user.set_code("def update(bar):\n    return bar.c\n")
     assert user.run(bars(2)) == [None, None]
     assert user.state == PAUSED
