@@ -69,9 +69,10 @@ class Toasts:
         self.container = document.querySelector('[data-list="toasts"]')
         self.shown: list[tuple[float, Any]] = []
 
-    def show(self, title: str, text: str, now_ms: float) -> None:
+    def show(self, title: str, text: str, now_ms: float, kind: str = "warn") -> None:
+        """A toast; `kind` is its look: "warn" (errors), "alert" (a price alert), "info"."""
         toast = self.document.createElement("div")
-        toast.className = "toast toast-warn"
+        toast.className = "toast toast-" + kind
         toast.setAttribute("role", "alert")
         heading = self.document.createElement("strong")
         heading.textContent = title

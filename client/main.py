@@ -9,7 +9,10 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 import json
 
 from . import runtime
+from .alert_panel import AlertPanel
+from .chart import ChartPanel
 from .chrome import Toasts, bind_errors, bind_status
+from .code_panel import CodePanel
 from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
 from .frames import Frames, WorkerFrames
@@ -29,6 +32,7 @@ from .protocol import (
 from .signals import batch
 from .store import LIVE, OFFLINE, RECONNECTING, STALE, STALE_AFTER_MS, Store
 from .texts import BEHIND_TITLE, CONFLATED_TITLE, conflated_text, format_stat
+from .user_code import UserIndicator
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -85,6 +89,14 @@ class App:
         self.views.append(bind_status(self.store, document, label))
         self.toasts = Toasts(document)
         self.views.append(bind_errors(self.store, self.toasts))
+        self.user = UserIndicator(runtime.stopwatch_us, runtime.traceback_text)
+        self.alert_panel = AlertPanel(document, self.toasts, self._last_price, self._alerts_changed)
+        self.chart = ChartPanel(
+            document, window, self.symbols, self.alert_panel.alerts, self.user,
+            self.alert_panel.fired,
+        )  # fmt: skip
+        self.chart.on_alert_price = self._on_alert_price
+        self.code_panel = CodePanel(document, self.user, lambda: self.chart.model)
         self.panel = PerformancePanel(
             self.frames.writes,
             self.measurements,
@@ -110,6 +122,7 @@ class App:
         self._next_post_ms = 0.0
         self._api = {
             "metrics": runtime.proxy(self.metrics_text),
+            "analytics": runtime.proxy(self.analytics_text),
             "reset": runtime.proxy(self.reset),
             "pagehide": runtime.proxy(self._on_pagehide),
         }
@@ -118,9 +131,11 @@ class App:
             # The main thread cannot wait for a worker: it keeps the report the worker posts
             # every REPORT_POST_MS (and at once on going live or a reset).
             self._post_report()
-            runtime.bridge().expose(self.engine, None, self._api["reset"])
+            runtime.bridge().expose(self.engine, None, self._api["reset"], None)
         else:
-            runtime.bridge().expose(self.engine, self._api["metrics"], self._api["reset"])
+            runtime.bridge().expose(
+                self.engine, self._api["metrics"], self._api["reset"], self._api["analytics"]
+            )
 
     def start(self) -> None:
         self.frames.start()
@@ -143,6 +158,7 @@ class App:
         if not isinstance(message, dict) or not self._applied(message):
             self._skipped(message)
             return
+        self.chart.apply(message)
         if message.get("type") == SNAPSHOT:
             self._resynced()
         elif self.store.state.peek() in (STALE, RECONNECTING, OFFLINE):
@@ -154,10 +170,12 @@ class App:
         runs once; collects the applied messages' server `ts`; returns how many applied."""
         applied = 0
         apply = self.store.apply  # bound once: `_applied` inlined, a call less per message
+        chart = self.chart.apply
         for message in messages:
             if isinstance(message, dict):
                 try:
                     if apply(message):
+                        chart(message)
                         applied += 1
                         ts = message.get("ts")
                         if ts is not None:
@@ -207,6 +225,9 @@ class App:
             self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
 
     def _after_frame(self, now_ms: float) -> None:
+        if not self.store.paused.peek():
+            self.chart.draw()
+        self.code_panel.show()
         if self.panel.due():
             started = runtime.stopwatch_us()
             self.panel.refresh(self.store.last_seq)
@@ -230,7 +251,7 @@ class App:
     def _post_report(self) -> None:
         """Worker mode: hand the main thread a fresh report (it keeps the latest)."""
         if runtime.IN_WORKER:
-            runtime.local().report(json.dumps(self.report()))
+            runtime.local().report(json.dumps(self.report()), self.analytics_text())
 
     def _check_backlog(self) -> None:
         """Report the backlog to auto; say on the page while the client falls behind or is
@@ -285,6 +306,20 @@ class App:
         """The report as JSON; bridge.js parses it for `window.tickscope.metrics()`."""
         return json.dumps(self.report())
 
+    def analytics_text(self) -> str:
+        """The chart's state as JSON, for `window.tickscope.analytics()`."""
+        return json.dumps(self.chart.model.snapshot())
+
+    def _last_price(self, symbol: str) -> float | None:
+        last = self.store.last_prices.get(symbol)
+        return None if last is None else float(last["price"])
+
+    def _alerts_changed(self) -> None:
+        self.chart.show_alert_lines()
+
+    def _on_alert_price(self, price: float) -> None:
+        self.alert_panel.add(self.chart.model.symbol, price)
+
     def reset(self) -> None:
         self.store.reset_counts()
         self.measurements.reset(runtime.now_ms())
@@ -296,9 +331,11 @@ class App:
         self.connection.close()
         self.frames.dispose()
         self.controls.dispose()
+        for panel in (self.chart, self.alert_panel, self.code_panel):
+            panel.dispose()
         for view in self.views:
             view.dispose()
-        for name in ("metrics", "reset"):
+        for name in ("metrics", "analytics", "reset"):
             runtime.release(self._api[name])
         # The pagehide handle stays: dispose may be running inside it, and the page is going.
 
@@ -307,9 +344,12 @@ class App:
         self.dispose()
 
     def switch_engine(self, engine: str) -> None:
-        window = str(self.store.window.peek())
-        batched = "&batch=" + str(self.controls.batch)
-        self.window.location.assign("/?engine=" + engine + "&window=" + window + batched)
+        """Reload with `engine`, keeping the window, batching, chart and shared code."""
+        url = self.window.URL.new(self.window.location.href)
+        url.searchParams.set("engine", engine)
+        url.searchParams.set("window", str(self.store.window.peek()))
+        url.searchParams.set("batch", str(self.controls.batch))
+        self.window.location.assign(url.href)
 
 
 def behind_advice(backlog_ms: float | None, batch_mode: object) -> str:

@@ -370,3 +370,34 @@ def batch_text(setting: object, interval_ms: int | None) -> str:
             return "auto"
         return "auto · " + ("off" if interval_ms == 0 else str(interval_ms) + " ms")
     return str(setting) + " ms"
+
+
+NO_ALERTS_HTML = '<li class="alert-empty">No alerts yet.</li>'
+
+
+def alert_text(alert: Message) -> str:
+    """An alert as the list and its toast say it: "BTC/USD above 65,012.50"."""
+    return str(alert["symbol"]) + " " + str(alert["direction"]) + " " + format_price(alert["price"])
+
+
+def alerts_html(alerts: list[Message]) -> str:
+    """The alert list's items (alerts as JSON), each with its remove button."""
+    if not alerts:
+        return NO_ALERTS_HTML
+    items = []
+    for index, alert in enumerate(alerts):
+        text = escape_html(alert_text(alert))
+        fired = alert["fired"]
+        times = "fired " + str(fired) + (" time" if fired == 1 else " times") if fired else "armed"
+        items.append(
+            '<li class="alert-item"><span class="alert-text">'
+            + text
+            + '</span> <span class="alert-fired">'
+            + times
+            + '</span> <button type="button" data-remove="'
+            + str(index)
+            + '" aria-label="Remove alert '
+            + text
+            + '">Remove</button></li>'
+        )
+    return "".join(items)

@@ -6,6 +6,20 @@
 // requestAnimationFrame per frame, and only changed values written. It hydrates the
 // server-rendered page; it creates no bound node of its own.
 
+import { Alerts, Analytics, INTERVALS, indicatorNames } from "./analytics.js";
+import {
+  askToNotify,
+  chartAlerts,
+  chartDraw,
+  chartHistory,
+  chartOpen,
+  store as keep,
+  keepQuery,
+  notify,
+  notifyPermission,
+  stored,
+} from "./chart.js";
+
 const DEFAULT_WINDOW = 200;
 const WINDOW_SIZES = [200, 500, 1000];
 const TRADES_LIMIT = 100;
@@ -22,6 +36,14 @@ const FPS_SAMPLES = 60;
 const RENDER_SAMPLES = 3600;
 const PANEL_SAMPLES = 600; // µs of performance-panel work per frame: ten seconds of frames at 60 Hz
 const TOAST_MS = 6000;
+const ALERTS_KEY = "tickscope.alerts";
+const ALERT_TITLE = "Price alert";
+const NOTIFY_TEXTS = {
+  granted: "Notifications are on for alerts.",
+  denied: "This browser blocks notifications from the page; alerts show here only.",
+  unsupported: "This browser has no notifications; alerts show here only.",
+  default: "",
+};
 const THROTTLE_MS = 100;
 const USER_HOLD_MS = 1000;
 const FIRST_RETRY_MS = 250;
@@ -129,6 +151,24 @@ function behindAdvice(backlogMs, batchMode) {
 
 function escapeHtml(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+const NO_ALERTS_HTML = '<li class="alert-empty">No alerts yet.</li>';
+const alertText = (alert) => `${alert.symbol} ${alert.direction} ${formatPrice(alert.price)}`;
+
+function alertsHtml(alerts) {
+  if (alerts.length === 0) return NO_ALERTS_HTML;
+  return alerts
+    .map((alert, index) => {
+      const text = escapeHtml(alertText(alert));
+      const fired = alert.fired;
+      const times = fired ? `fired ${fired}${fired === 1 ? " time" : " times"}` : "armed";
+      return (
+        `<li class="alert-item"><span class="alert-text">${text}</span> <span class="alert-fired">${times}</span> ` +
+        `<button type="button" data-remove="${index}" aria-label="Remove alert ${text}">Remove</button></li>`
+      );
+    })
+    .join("");
 }
 
 function tradeRowHtml(trade) {
@@ -1086,8 +1126,10 @@ class Engine {
     this.failures = 0;
     this.closing = false;
     this.bindControls();
+    this.openChart();
     window.tickscope = {
       engine: "js",
+      analytics: () => this.chart.snapshot(),
       metrics: () => {
         // The server's word on the mode in force, read when asked.
         this.measurements.batch = this.store.batch ? String(this.store.batch.batch_ms) : "0";
@@ -1204,7 +1246,10 @@ class Engine {
 
   applied(message) {
     try {
-      return this.store.apply(message);
+      if (!this.store.apply(message)) return false;
+      const fired = this.chart.apply(message);
+      if (fired.length > 0) this.alertsFired(fired);
+      return true;
     } catch {
       // A message of a known type with missing or mistyped fields: nothing to show.
       this.store.unknown++;
@@ -1252,6 +1297,13 @@ class Engine {
       this.measurements.panel.add((performance.now() - panelStarted) * 1000);
     } else {
       this.measurements.panel.add(0); // its one comparison, as client/main.py
+    }
+    if (!store.paused) {
+      const drawing = this.chart.takeDrawing();
+      if (drawing !== null) {
+        chartDraw(JSON.stringify(drawing));
+        if (drawing.reset) this.showAlertLines();
+      }
     }
     this.expireToasts(now);
     if (now >= this.nextBacklogMs) {
@@ -1352,9 +1404,9 @@ class Engine {
     this.reopenFresh();
   }
 
-  toast(title, text) {
+  toast(title, text, kind = "warn") {
     const toast = document.createElement("div");
-    toast.className = "toast toast-warn";
+    toast.className = `toast toast-${kind}`;
     toast.setAttribute("role", "alert");
     const heading = document.createElement("strong");
     heading.textContent = title;
@@ -1436,10 +1488,167 @@ class Engine {
     });
     bound(document, "data-control", "reset").addEventListener("click", () => this.reset());
     engine.addEventListener("change", () => {
-      location.assign(
-        `/?engine=${encodeURIComponent(engine.value)}&window=${this.store.window}&batch=${this.batchMode}`,
-      );
+      // The chart's query and a shared code's #code= go along (client/main.py's switch_engine).
+      const url = new URL(location.href);
+      url.searchParams.set("engine", engine.value);
+      url.searchParams.set("window", String(this.store.window));
+      url.searchParams.set("batch", String(this.batchMode));
+      location.assign(url.href);
     });
+  }
+
+  // -- the chart and alerts panels (client/chart.py and client/alert_panel.py) ------------------
+
+  openChart() {
+    const params = new URLSearchParams(location.search);
+    const symbols = this.store.symbols;
+    const symbol = symbols.includes(params.get("symbol")) ? params.get("symbol") : symbols[0];
+    const interval = params.get("interval") in INTERVALS ? params.get("interval") : "1s";
+    this.alerts = new Alerts();
+    const skipped = this.alerts.loads(stored(ALERTS_KEY));
+    this.chart = new Analytics(symbol, interval, indicatorNames(params.get("indicators")), this.alerts);
+    this.symbolSelect = bound(document, "data-control", "symbol");
+    this.intervalSelect = bound(document, "data-control", "interval");
+    this.boxes = [...bound(document, "data-control", "indicators").querySelectorAll("input")];
+    this.chartNote = field(document, "chart-note");
+    this.cardList = bound(document, "data-list", "prices");
+    this.symbolSelect.addEventListener("change", () => this.selectChart(this.symbolSelect.value, this.chart.interval));
+    this.intervalSelect.addEventListener("change", () =>
+      this.selectChart(this.chart.symbol, this.intervalSelect.value),
+    );
+    for (const box of this.boxes) {
+      box.addEventListener("change", () => {
+        const checked = this.boxes.filter((each) => each.checked).map((each) => each.value);
+        this.chart.setIndicators(indicatorNames(checked.join(",")));
+        this.showSelection();
+      });
+    }
+    this.cardList.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-select]");
+      if (button !== null && button.dataset.select !== this.chart.symbol) {
+        this.selectChart(button.dataset.select, this.chart.interval);
+      }
+    });
+    this.bindAlerts();
+    this.showSelection();
+    chartOpen((text) => this.addAlert(this.chart.symbol, Number(text)));
+    this.loadHistory();
+    if (skipped) this.sayAlert(`${skipped} stored alerts could not be read and were left out.`);
+  }
+
+  selectChart(symbol, interval) {
+    this.chart = new Analytics(symbol, interval, this.chart.names, this.alerts);
+    this.showSelection();
+    this.loadHistory();
+  }
+
+  showSelection() {
+    const chart = this.chart;
+    this.symbolSelect.value = chart.symbol;
+    this.intervalSelect.value = chart.interval;
+    for (const box of this.boxes) box.checked = chart.names.includes(box.value);
+    for (const button of this.cardList.querySelectorAll("[data-select]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.select === chart.symbol));
+    }
+    keepQuery(chart.symbol, chart.interval, chart.names.join(","));
+  }
+
+  loadHistory() {
+    const chart = this.chart;
+    this.chartNote.textContent = `Loading ${chart.symbol} history…`;
+    chartHistory(chart.symbol, chart.interval, String(INTERVALS[chart.interval]), (status, text) => {
+      let answer = null;
+      try {
+        answer = status === 200 ? JSON.parse(text) : null;
+      } catch {
+        answer = null;
+      }
+      if (answer === null) {
+        this.chartNote.textContent = historyFailure(status, text);
+        return;
+      }
+      if (answer.symbol !== this.chart.symbol || answer.interval !== this.chart.interval) return;
+      this.chart.load(answer.candles);
+      const shown = answer.candles.length;
+      this.chartNote.textContent = shown ? `${shown} bars of history, then live` : "No history yet: live bars";
+    });
+  }
+
+  bindAlerts() {
+    const panel = bound(document, "data-panel", "alerts");
+    this.alertSymbol = panel.querySelector('[name="alert-symbol"]');
+    this.alertPrice = panel.querySelector('[name="alert-price"]');
+    this.alertError = field(panel, "alert-error");
+    this.alertList = bound(panel, "data-list", "alerts");
+    const notifyButton = bound(panel, "data-control", "notify");
+    const notifyState = field(panel, "notify-state");
+    const showPermission = (permission) => {
+      notifyState.textContent = NOTIFY_TEXTS[permission] ?? "";
+      notifyButton.hidden = permission !== "default";
+    };
+    const add = () => {
+      const price = Number(this.alertPrice.value.trim().replaceAll(",", ""));
+      if (this.alertPrice.value.trim() === "" || Number.isNaN(price)) {
+        this.sayAlert("Enter the alert's price as a number, e.g. 65000.5.");
+        return;
+      }
+      if (this.addAlert(this.alertSymbol.value, price)) this.alertPrice.value = "";
+    };
+    bound(panel, "data-control", "add-alert").addEventListener("click", add);
+    this.alertPrice.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") add();
+    });
+    this.alertList.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-remove]");
+      if (button === null) return;
+      this.alerts.remove(Number(button.dataset.remove));
+      this.alertsSaved();
+      this.alertPrice.focus(); // the removed button took the focus with it
+    });
+    notifyButton.addEventListener("click", () => askToNotify(showPermission));
+    showPermission(notifyPermission());
+    this.alertList.innerHTML = alertsHtml(this.alerts.asJson());
+  }
+
+  addAlert(symbol, price) {
+    let alert;
+    try {
+      alert = this.alerts.add(symbol, price, this.store.lastPrices.get(symbol)?.price ?? null);
+    } catch (error) {
+      this.sayAlert(`${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`);
+      return false;
+    }
+    this.sayAlert("");
+    this.alertsSaved();
+    this.toast("Alert set", alertText(alert.asJson()), "info");
+    return true;
+  }
+
+  alertsFired(fired) {
+    for (const alert of fired) {
+      const text = `${alertText(alert.asJson())} reached`;
+      this.toast(ALERT_TITLE, text, "alert");
+      notify(ALERT_TITLE, text);
+    }
+    this.alertsSaved();
+  }
+
+  alertsSaved() {
+    if (!keep(ALERTS_KEY, this.alerts.dumps())) {
+      this.sayAlert("This browser would not keep the alerts: they last until the page closes.");
+    }
+    this.alertList.innerHTML = alertsHtml(this.alerts.asJson());
+    this.showAlertLines();
+  }
+
+  showAlertLines() {
+    const symbol = this.chart.symbol;
+    chartAlerts(JSON.stringify(this.alerts.items.filter((a) => a.symbol === symbol).map((a) => a.price)));
+  }
+
+  sayAlert(text) {
+    this.alertError.textContent = text;
+    this.alertError.hidden = text === "";
   }
 
   followServer(frequencyMs) {
@@ -1449,6 +1658,17 @@ class Engine {
     this.readout.textContent = `${frequencyMs} ms`;
     this.slider.setAttribute("aria-valuetext", this.readout.textContent);
   }
+}
+
+function historyFailure(status, text) {
+  let reason = text;
+  try {
+    reason = String(JSON.parse(text).error ?? text);
+  } catch {
+    // not JSON: the text itself says why
+  }
+  if (status === 0) return `History could not be fetched (${reason}): live bars only`;
+  return `No history (${reason}): live bars only`;
 }
 
 new Engine().start();

@@ -5,6 +5,9 @@
 // can: one call per WebSocket message with plain values, and one call per animation frame
 // carrying every DOM write of that frame as a single string.
 
+export * from "./chart.js";
+export * from "./editor.js";
+
 const SEPARATOR = "\u001f"; // never in the page's texts: numbers, symbols, ISO-like times
 
 const TEXT = 0; // the node's one text child's data = value
@@ -23,11 +26,12 @@ const targets = [];
  * JS parses it: MicroPython's bridge loses a JS object that a Python function returns to JS
  * whenever its garbage collector runs during the call (the object arrives as undefined).
  */
-export function expose(engine, metricsText, reset) {
+export function expose(engine, metricsText, reset, analyticsText) {
   window.tickscope = {
     engine,
-    // An engine in a worker has no metricsText: its latest posted report stands in.
+    // An engine in a worker has neither text function: its latest posted reports stand in.
     metrics: () => (metricsText == null ? reported : JSON.parse(metricsText())),
+    analytics: () => (analyticsText == null ? reportedAnalytics : JSON.parse(analyticsText())),
     reset: () => {
       reset();
     },
@@ -89,6 +93,7 @@ export function halt(reason) {
     engine: window.tickscope?.engine,
     crashed: reason,
     metrics: crashed,
+    analytics: crashed,
     reset: crashed,
   };
 }
@@ -261,10 +266,12 @@ function movedPoints(points, change) {
 
 const WRITES = "w"; // "w<number>␟<writes>": worker to main thread
 const METRICS = "m"; // "m<metrics() JSON>": worker to main thread
+const ANALYTICS = "a"; // "a<analytics() JSON>": worker to main thread
 const FRAME = "f"; // "f<frame start, epoch ms>␟<last writes applied>": main thread to worker
 let channel = null;
 let posted = 0;
 let reported = null;
+let reportedAnalytics = null;
 
 /** On the main thread: paint for a worker; returns the name of the channel to talk on. */
 export function host() {
@@ -276,6 +283,7 @@ export function host() {
     if (typeof data !== "string") return;
     if (data.startsWith(WRITES)) pending.push(data);
     else if (data.startsWith(METRICS)) reported = JSON.parse(data.slice(METRICS.length));
+    else if (data.startsWith(ANALYTICS)) reportedAnalytics = JSON.parse(data.slice(ANALYTICS.length));
   };
   const frame = () => {
     const started = performance.timeOrigin + performance.now();
@@ -313,7 +321,8 @@ export function post(batch) {
   return posted;
 }
 
-/** In the worker: post a metrics() report for the main thread to hand out. */
-export function report(text) {
+/** In the worker: post metrics() and analytics() reports for the main thread to hand out. */
+export function report(text, analyticsText) {
   channel.postMessage(METRICS + text);
+  channel.postMessage(ANALYTICS + analyticsText);
 }

@@ -13,6 +13,9 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from client import texts
+from client.analytics import DEFAULT_INTERVAL, indicator_names
+from client.candles import INTERVALS
+from client.examples import EXAMPLES
 from client.protocol import (
     AUTO,
     BOOK_DEPTH,
@@ -27,7 +30,7 @@ from server.bundle import BRIDGE_URL, idle_config
 from server.engines import BY_KEY, COMPARABLE, DEFAULT_ENGINE, LABELS, Engine, Preload
 from server.services import Services
 from server.settings import ROOT
-from server.vendor import PYSCRIPT
+from server.vendor import CHART_LIBRARY, CODEMIRROR, EDITOR_FILES, LIGHTWEIGHT_CHARTS, PYSCRIPT
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
 DEFAULT_BATCH = AUTO  # the dashboard keeps up by default; ?batch=0 turns it off
@@ -103,6 +106,37 @@ def dashboard_context(
         "books": [ladder(symbol, snapshot["books"].get(symbol)) for symbol in snapshot["prices"]],
         "system": system_panel(snapshot["system"]),
         "placeholder": texts.PLACEHOLDER,
+        "no_alerts_html": texts.NO_ALERTS_HTML,
+    }
+
+
+# The chart's indicator choices: name on the URL, what the page calls it.
+INDICATOR_LABELS = (
+    ("sma", "SMA 20"),
+    ("ema", "EMA 20"),
+    ("vwap", "VWAP"),
+    ("bb", "Bollinger 20, 2"),
+    ("rsi", "RSI 14"),
+)
+
+
+def chart_context(request: Request, symbols: list[str], vendor_urls: dict[str, str]) -> Message:
+    """The chart, alerts and code panels as `?symbol=&interval=&indicators=` asks for them."""
+    symbol = choice(request, "symbol", symbols, symbols[0] if symbols else "")
+    editor = vendor_urls[CODEMIRROR.mount]
+    script, mode, style = (f"{editor}/{name}" for name in EDITOR_FILES)
+    return {
+        "symbol": symbol,
+        "symbols": symbols,
+        "interval": choice(request, "interval", list(INTERVALS), DEFAULT_INTERVAL),
+        "intervals": list(INTERVALS),
+        "indicators": indicator_names(request.query_params.get("indicators")),
+        "indicator_labels": INDICATOR_LABELS,
+        "library": f"{vendor_urls[LIGHTWEIGHT_CHARTS.mount]}/{CHART_LIBRARY}",
+        "editor_script": script,
+        "editor_mode": mode,
+        "editor_style": style,
+        "examples": [(name, label) for name, label, _ in EXAMPLES],
     }
 
 
@@ -158,6 +192,8 @@ async def dashboard(request: Request) -> Response:
     )
     context = dashboard_context(services, engine, window, request.app.state.vendor_urls)
     context["embedded"] = request.query_params.get("embed") == "1"
+    symbols = [card["symbol"] for card in context["cards"]]
+    context["chart"] = chart_context(request, symbols, request.app.state.vendor_urls)
     batch = batch_setting(request)
     context["batch"] = batch
     context["batch_choices"] = batch_choices(batch)

@@ -50,7 +50,12 @@ MICROPYTHON = VendorPackage("@micropython/micropython-webassembly-pyscript", "mi
 # The accessibility engine the e2e tests run inside the pages: served like the runtimes, so a
 # test loads it from this server under the pages' own Content-Security-Policy, offline.
 AXE = VendorPackage("axe-core", "axe")
-PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON, AXE)
+# The chart panel's drawing and the code panel's editor, served like the runtimes.
+LIGHTWEIGHT_CHARTS = VendorPackage("lightweight-charts", "lightweight-charts", "dist")
+CHART_LIBRARY = "lightweight-charts.standalone.production.mjs"
+CODEMIRROR = VendorPackage("codemirror", "codemirror")
+EDITOR_FILES = ("lib/codemirror.js", "mode/python/python.js", "lib/codemirror.css")
+PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON, AXE, LIGHTWEIGHT_CHARTS, CODEMIRROR)
 # Our loader of the pinned MicroPython: it starts the build with a heap that never grows a
 # second area, which works around a defect of 1.27.0's collector (see the loader).
 MICROPYTHON_LOADER = "/public/micropython-runtime.mjs"

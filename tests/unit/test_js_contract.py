@@ -16,12 +16,17 @@ from typing import Any
 import pytest
 
 from client import (
+    alert_panel,
+    alerts,
+    analytics,
     backoff,
+    candles,
     charts,
     chrome,
     connection,
     controls,
     frames,
+    indicators,
     main,
     measure,
     panel,
@@ -113,6 +118,29 @@ BASELINE: dict[str, Any] = {
     "LATENCY_EDGES_MS": charts.LATENCY_EDGES_MS,
     "SECOND_SAMPLES_SORTED": charts.SECOND_SAMPLES_SORTED,
     "PERFORMANCE_FIELDS": panel.PERFORMANCE_FIELDS,
+    "ALERTS_KEY": alert_panel.STORAGE_KEY,
+    "ALERT_TITLE": alert_panel.ALERT_TITLE,
+    "NOTIFY_TEXTS": alert_panel.NOTIFY_TEXTS,
+    "NO_ALERTS_HTML": texts.NO_ALERTS_HTML,
+}
+ANALYTICS: dict[str, Any] = {
+    "INTERVALS": candles.INTERVALS,
+    "DEFAULT_INTERVAL": analytics.DEFAULT_INTERVAL,
+    "MAX_BARS": analytics.MAX_BARS,
+    "TRIM_EVERY": analytics.TRIM_EVERY,
+    "USER_PREFIX": analytics.USER_PREFIX,
+    "PART": analytics.PART,
+    "HYSTERESIS": alerts.HYSTERESIS,
+    "MAX_ALERTS": alerts.MAX_ALERTS,
+    "FORMAT": alerts.FORMAT,
+    "ABOVE": alerts.ABOVE,
+    "BELOW": alerts.BELOW,
+    "INDICATOR_ORDER": list(indicators.BUILT_IN),
+}
+CHART: dict[str, Any] = {
+    "US_PER_S": candles.US_PER_S,
+    "USER_PREFIX": analytics.USER_PREFIX,
+    "RSI_LINE": "rsi",
 }
 BRIDGE: dict[str, Any] = {
     "SEPARATOR": writes.SEPARATOR,
@@ -137,6 +165,24 @@ JS_ONLY = {
         "WRITES": "the worker channel's prefixes: both ends are in bridge.js",
         "METRICS": "the worker channel's prefixes: both ends are in bridge.js",
         "FRAME": "the worker channel's prefixes: both ends are in bridge.js",
+        "ANALYTICS": "the worker channel's prefixes: both ends are in bridge.js",
+    },
+    "analytics.js": {"BUILT_IN": "the indicator classes; their names are INDICATOR_ORDER's"},
+    "chart.js": dict.fromkeys(
+        (
+            "RSI_PANE",
+            "RSI_PANE_SHARE",
+            "VOLUME_MARGIN_TOP",
+            "HISTORY_BARS",
+            "LINE_COLORS",
+            "USER_COLORS",
+            "ZOOM_STEP",
+        ),
+        "how the chart looks and opens: drawing, not data",
+    ),
+    "editor.js": {
+        "LINE_CLASS": "the editor's own class for an error's line, styled in style.css",
+        "CODE_HASH": "the share link's prefix: both ends (make and read) are in editor.js",
     },
 }
 
@@ -157,7 +203,16 @@ def as_json(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-@pytest.mark.parametrize(("name", "shared"), [("baseline.js", BASELINE), ("bridge.js", BRIDGE)])
+SCRIPTS = [
+    ("baseline.js", BASELINE),
+    ("bridge.js", BRIDGE),
+    ("analytics.js", ANALYTICS),
+    ("chart.js", CHART),
+    ("editor.js", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "shared"), SCRIPTS)
 def test_every_shared_constant_equals_its_python_twin(name: str, shared: dict[str, Any]) -> None:
     found = js_constants(name)
     for constant, python in shared.items():
@@ -165,7 +220,7 @@ def test_every_shared_constant_equals_its_python_twin(name: str, shared: dict[st
         assert found[constant] == as_json(python), f"{name} {constant} differs from Python's"
 
 
-@pytest.mark.parametrize(("name", "shared"), [("baseline.js", BASELINE), ("bridge.js", BRIDGE)])
+@pytest.mark.parametrize(("name", "shared"), SCRIPTS)
 def test_every_js_constant_is_listed(name: str, shared: dict[str, Any]) -> None:
     unlisted = set(js_constants(name)) - set(shared) - set(JS_ONLY[name])
     assert not unlisted, f"{name}: compare these with Python's or list them as JS only"
