@@ -13,7 +13,7 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 
 from .alerts import Alert, Alerts
 from .candles import INTERVALS, Candle, CandleBook
-from .indicators import BUILT_IN, indicator
+from .indicators import ORDER, indicator
 from .protocol import PRICE, TRADE
 from .user_code import NONE, RUNNING
 
@@ -35,7 +35,7 @@ def indicator_names(text: str | None) -> tuple[str, ...]:
     """`?indicators=sma,ema` as the built-in names it holds, in the page's order; unknown
     names are left out."""
     asked = (text or "").split(",")
-    return tuple(name for name in BUILT_IN if name in asked)
+    return tuple(name for name in ORDER if name in asked)
 
 
 class Analytics:

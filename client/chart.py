@@ -55,6 +55,7 @@ class ChartPanel:
         )
         self.error: str | None = None
         self.symbol_select = bound(document, "data-control", "symbol")
+        self.alert_symbol = document.querySelector('[name="alert-symbol"]')
         self.interval_select = bound(document, "data-control", "interval")
         self.boxes = bound(document, "data-control", "indicators").querySelectorAll("input")
         self.note = bound(document, "data-field", "chart-note")
@@ -108,10 +109,10 @@ class ChartPanel:
     def _show_selection(self) -> None:
         model = self.model
         self.symbol_select.value = model.symbol
+        self.alert_symbol.value = model.symbol  # a new alert is most likely for the chart's
         self.interval_select.value = model.interval
-        for index in range(int(self.boxes.length)):
-            box = self.boxes.item(index)
-            box.checked = str(box.value) in model.names
+        # The indicator boxes are left as the person set them (the server rendered them from
+        # the URL): rewritten here, a worker's late echo could undo a click made since.
         buttons = self.cards.querySelectorAll("[data-select]")
         for index in range(int(buttons.length)):
             button = buttons.item(index)

@@ -164,6 +164,7 @@ class RSI:
 
 
 BUILT_IN = {"sma": SMA, "ema": EMA, "vwap": VWAP, "bb": Bollinger, "rsi": RSI}
+ORDER = ("sma", "ema", "vwap", "bb", "rsi")  # the page's order (MicroPython's dicts keep none)
 
 
 def indicator(name: str) -> Any:

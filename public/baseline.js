@@ -1545,8 +1545,8 @@ class Engine {
   showSelection() {
     const chart = this.chart;
     this.symbolSelect.value = chart.symbol;
+    this.alertSymbol.value = chart.symbol; // a new alert is most likely for the chart's
     this.intervalSelect.value = chart.interval;
-    for (const box of this.boxes) box.checked = chart.names.includes(box.value);
     for (const button of this.cardList.querySelectorAll("[data-select]")) {
       button.setAttribute("aria-pressed", String(button.dataset.select === chart.symbol));
     }

@@ -53,6 +53,7 @@ AXE_RUN = """async ({tags, rules}) => {
 # one page shows every colour the stylesheet gives a state.
 STATES = ("ssr", "loading", "live", "stale", "reconnecting", "offline")
 DIRECTIONS = ("up", "down", "flat")
+TABS_TO_THE_TAPE = 40
 SHOW_STATE = """({state, direction}) => {
   document.documentElement.dataset.state = state;
   for (const card of document.querySelectorAll(".card")) card.dataset.direction = direction;
@@ -251,7 +252,10 @@ def test_the_trade_tape_scrolls_from_the_keyboard(page: Page, server: RunningSer
     go_live(page, f"{server.url}/?engine=js")
     tape = page.get_by_role("region", name=TRADES_REGION)
     page.locator('[data-control="reset"]').focus()
-    page.keyboard.press("Tab")
+    for _ in range(TABS_TO_THE_TAPE):  # past the cards', chart's, alerts' and code's controls
+        page.keyboard.press("Tab")
+        if page.evaluate(ACTIVE) == TRADES_REGION:
+            break
     assert page.evaluate(ACTIVE) == TRADES_REGION
     assert tape.evaluate(FOCUS_RING)
     page.wait_for_function(

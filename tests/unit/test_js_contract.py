@@ -135,7 +135,7 @@ ANALYTICS: dict[str, Any] = {
     "FORMAT": alerts.FORMAT,
     "ABOVE": alerts.ABOVE,
     "BELOW": alerts.BELOW,
-    "INDICATOR_ORDER": list(indicators.BUILT_IN),
+    "INDICATOR_ORDER": indicators.ORDER,
 }
 CHART: dict[str, Any] = {
     "US_PER_S": candles.US_PER_S,
