@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.arguments import count, positive
+from bench.modes import CHART
 from bench.repeats import SPREAD_NAME
 from bench.report import markdown
 from bench.runner import run
@@ -40,9 +41,12 @@ def engines(text: str) -> tuple[str, ...]:
 
 def modes(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
-    bad = [name for name in names if not (name == AUTO or name.isdigit())]
+    batches = [name.removesuffix(CHART) for name in names]
+    bad = [name for name in batches if not (name == AUTO or name.isdigit())]
     if not names or bad:
-        raise argparse.ArgumentTypeError(f"modes are 0, N (ms) or auto; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"modes are 0, N (ms) or auto, each with +chart for the chart on; got {text!r}"
+        )
     return names
 
 
@@ -72,7 +76,10 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--modes",
         type=modes,
-        help=f"comma list of batch modes, 0|N|auto (default {','.join(defaults.modes)})",
+        help=(
+            "comma list of batch modes, 0|N|auto, +chart for the chart and two indicators on "
+            f"(default {','.join(defaults.modes)})"
+        ),
     )
     cli.add_argument(
         "--loads",

@@ -2,6 +2,10 @@
 
 A variant names the pair: the engine alone for unbatched ("py"), so the issue-5 comparisons
 (py against js, one message per frame) read as before; "py+16", "js+auto" otherwise.
+
+A mode may end in "+chart" (issue 21's analytics-on dimension): the page draws the chart with
+two indicators (CHART_QUERY). Every other mode opens the page with `?chart=off`, as the
+dashboard was measured before it had a chart, so earlier runs stay comparable.
 """
 
 from collections.abc import Mapping
@@ -9,7 +13,10 @@ from typing import Any
 
 UNBATCHED = "0"
 DASHBOARD_MODE = "auto"  # what a page without `?batch=` uses
-DEFAULT_MODES = (UNBATCHED, "16", "auto")
+CHART = "+chart"
+CHART_QUERY = "&symbol=BTC/USD&interval=1s&indicators=sma,ema"
+CHART_OFF_QUERY = "&chart=off"
+DEFAULT_MODES = (UNBATCHED, "16", "auto", "auto" + CHART)
 QUICK_MODES = (UNBATCHED, "auto")
 
 
@@ -27,4 +34,6 @@ def variants(engines: tuple[str, ...], modes: tuple[str, ...]) -> list[str]:
 
 def mode_url(url: str, mode: str) -> str:
     """Always explicit: a page without `?batch=` uses the dashboard's default (auto)."""
-    return f"{url}&batch={mode}"
+    if mode.endswith(CHART):
+        return f"{url}&batch={mode.removesuffix(CHART)}{CHART_QUERY}"
+    return f"{url}&batch={mode}{CHART_OFF_QUERY}"

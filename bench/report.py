@@ -201,7 +201,13 @@ def heading(data: Mapping[str, Any]) -> str:
 
 
 RATIO_DIGITS = 2
-VALUE_DIGITS = {"sustainable_rate": 0, "latency_p95": 1, "handler_p50": 0, "render_p50": 2}
+VALUE_DIGITS = {
+    "sustainable_rate": 0,
+    "latency_p95": 1,
+    "handler_p50": 0,
+    "render_p50": 2,
+    "fps_mean": 1,
+}
 UNDECIDED = "-"
 
 

@@ -31,6 +31,7 @@ MAX_LATENCY_P95_RATIO = 1.1
 MAX_HANDLER_P50_RATIO = 2.0
 MAX_RENDER_P50_RATIO = 1.5
 MIN_SUSTAINABLE_RATE_RATIO = 0.6
+MIN_FPS_MEAN_RATIO = 0.9  # issue 21: with the chart on, FPS within 10 % of JS's
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,14 @@ RATIOS_AT_LOAD = (
         operator.le,
         MAX_RENDER_P50_RATIO,
         "≤",
+    ),
+    Ratio(
+        "fps_mean",
+        "FPS mean",
+        ("metrics", "fps", "mean"),
+        operator.ge,
+        MIN_FPS_MEAN_RATIO,
+        "≥",
     ),
 )
 PYTHON, JS = "py", "js"  # the engines a ratio compares: PYTHON's value over JS's

@@ -18,6 +18,8 @@ from .protocol import PRICE, TRADE
 from .user_code import NONE, RUNNING
 
 DEFAULT_INTERVAL = "1s"
+# ?chart=off: the page computes and draws no chart (the benchmark's baseline); alerts still fire.
+CHART_OFF = "off"
 MAX_BARS = 5000  # the bars the model keeps; older ones scroll out
 TRIM_EVERY = 500  # bars past MAX_BARS before the chart is trimmed (and redrawn whole)
 USER_PREFIX = "py."  # the user's lines, apart from the built-in ones

@@ -9,9 +9,10 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 import json
 
 from . import runtime
-from .analytics import DEFAULT_INTERVAL, Analytics, indicator_names
+from .analytics import CHART_OFF, DEFAULT_INTERVAL, Analytics, indicator_names
 from .candles import INTERVALS
 from .chrome import bound
+from .protocol import PRICE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from .user_code import UserIndicator
 
 OK = 200
+OFF_NOTE = "Off: this page was opened with ?chart=off"
 
 
 def query_value(window: Any, name: str) -> str | None:
@@ -53,7 +55,7 @@ class ChartPanel:
         self.model = Analytics(
             symbol, interval, indicator_names(query_value(window, "indicators")), alerts, user
         )
-        self.error: str | None = None
+        self.enabled = query_value(window, "chart") != CHART_OFF
         self.symbol_select = bound(document, "data-control", "symbol")
         self.alert_symbol = document.querySelector('[name="alert-symbol"]')
         self.interval_select = bound(document, "data-control", "interval")
@@ -73,19 +75,29 @@ class ChartPanel:
         for index in range(int(self.boxes.length)):
             self.boxes.item(index).addEventListener("change", self._handles["indicators"])
         self.cards.addEventListener("click", self._handles["card"])
-        self._show_selection()
-        self.bridge.chartOpen(self._handles["click"])
-        self._load_history()
+        self._show_selection(False)  # the URL already says what the page shows
+        if self.enabled:
+            self.bridge.chartOpen(self._handles["click"])
+            self._load_history()
+        else:
+            self.note.textContent = OFF_NOTE
 
     # -- the stream and the frames ---------------------------------------------------------------
 
     def apply(self, message: dict[str, Any]) -> None:
-        fired = self.model.apply(message)
+        if self.enabled:
+            fired = self.model.apply(message)
+        elif message.get("type") == PRICE and self.alerts.items:
+            fired = self.alerts.check(message["symbol"], message["price"])
+        else:
+            return
         if fired:
             self.on_fired(fired)
 
     def draw(self) -> None:
         """Once per frame: what changed since the last frame, in one call."""
+        if not self.enabled:
+            return
         drawing = self.model.take_drawing()
         if drawing is not None:
             reset = drawing["reset"]
@@ -94,6 +106,8 @@ class ChartPanel:
                 self.show_alert_lines()
 
     def show_alert_lines(self) -> None:
+        if not self.enabled:
+            return
         symbol = self.model.symbol
         prices = [alert.price for alert in self.alerts.items if alert.symbol == symbol]
         self.bridge.chartAlerts(json.dumps(prices))
@@ -104,9 +118,10 @@ class ChartPanel:
         """Show another symbol or interval: a new model, its history fetched afresh."""
         self.model = Analytics(symbol, interval, names, self.alerts, self.user)
         self._show_selection()
-        self._load_history()
+        if self.enabled:
+            self._load_history()
 
-    def _show_selection(self) -> None:
+    def _show_selection(self, keep_url: bool = True) -> None:
         model = self.model
         self.symbol_select.value = model.symbol
         self.alert_symbol.value = model.symbol  # a new alert is most likely for the chart's
@@ -118,7 +133,8 @@ class ChartPanel:
             button = buttons.item(index)
             chosen = str(button.dataset.select) == model.symbol
             button.setAttribute("aria-pressed", "true" if chosen else "false")
-        self.bridge.keepQuery(model.symbol, model.interval, ",".join(model.names))
+        if keep_url:
+            self.bridge.keepQuery(model.symbol, model.interval, ",".join(model.names))
 
     def _on_symbol(self, _event: Any) -> None:
         self.select(str(self.symbol_select.value), self.model.interval, tuple(self.model.names))

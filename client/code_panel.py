@@ -65,6 +65,8 @@ class CodePanel:
         elif draft:
             self._show_code(draft)
             if draft == ran:
+                # Unmarked while it runs: code that hangs the page is not run by the next load.
+                self.bridge.store(RAN_KEY, "")
                 self.run()
         self.show()
 

@@ -37,6 +37,8 @@ const RENDER_SAMPLES = 3600;
 const PANEL_SAMPLES = 600; // µs of performance-panel work per frame: ten seconds of frames at 60 Hz
 const TOAST_MS = 6000;
 const ALERTS_KEY = "tickscope.alerts";
+const CHART_OFF = "off";
+const CHART_OFF_NOTE = "Off: this page was opened with ?chart=off";
 const ALERT_TITLE = "Price alert";
 const NOTIFY_TEXTS = {
   granted: "Notifications are on for alerts.",
@@ -1247,8 +1249,11 @@ class Engine {
   applied(message) {
     try {
       if (!this.store.apply(message)) return false;
-      const fired = this.chart.apply(message);
-      if (fired.length > 0) this.alertsFired(fired);
+      let fired = null;
+      if (this.chartOn) fired = this.chart.apply(message);
+      else if (message.type === "price" && this.alerts.items.length > 0)
+        fired = this.alerts.check(message.symbol, message.price);
+      if (fired !== null && fired.length > 0) this.alertsFired(fired);
       return true;
     } catch {
       // A message of a known type with missing or mistyped fields: nothing to show.
@@ -1298,7 +1303,7 @@ class Engine {
     } else {
       this.measurements.panel.add(0); // its one comparison, as client/main.py
     }
-    if (!store.paused) {
+    if (!store.paused && this.chartOn) {
       const drawing = this.chart.takeDrawing();
       if (drawing !== null) {
         chartDraw(JSON.stringify(drawing));
@@ -1507,6 +1512,7 @@ class Engine {
     this.alerts = new Alerts();
     const skipped = this.alerts.loads(stored(ALERTS_KEY));
     this.chart = new Analytics(symbol, interval, indicatorNames(params.get("indicators")), this.alerts);
+    this.chartOn = params.get("chart") !== CHART_OFF;
     this.symbolSelect = bound(document, "data-control", "symbol");
     this.intervalSelect = bound(document, "data-control", "interval");
     this.boxes = [...bound(document, "data-control", "indicators").querySelectorAll("input")];
@@ -1530,19 +1536,23 @@ class Engine {
       }
     });
     this.bindAlerts();
-    this.showSelection();
-    chartOpen((text) => this.addAlert(this.chart.symbol, Number(text)));
-    this.loadHistory();
+    this.showSelection(false); // the URL already says what the page shows
+    if (this.chartOn) {
+      chartOpen((text) => this.addAlert(this.chart.symbol, Number(text)));
+      this.loadHistory();
+    } else {
+      this.chartNote.textContent = CHART_OFF_NOTE;
+    }
     if (skipped) this.sayAlert(`${skipped} stored alerts could not be read and were left out.`);
   }
 
   selectChart(symbol, interval) {
     this.chart = new Analytics(symbol, interval, this.chart.names, this.alerts);
     this.showSelection();
-    this.loadHistory();
+    if (this.chartOn) this.loadHistory();
   }
 
-  showSelection() {
+  showSelection(keepUrl = true) {
     const chart = this.chart;
     this.symbolSelect.value = chart.symbol;
     this.alertSymbol.value = chart.symbol; // a new alert is most likely for the chart's
@@ -1550,7 +1560,7 @@ class Engine {
     for (const button of this.cardList.querySelectorAll("[data-select]")) {
       button.setAttribute("aria-pressed", String(button.dataset.select === chart.symbol));
     }
-    keepQuery(chart.symbol, chart.interval, chart.names.join(","));
+    if (keepUrl) keepQuery(chart.symbol, chart.interval, chart.names.join(","));
   }
 
   loadHistory() {
@@ -1642,6 +1652,7 @@ class Engine {
   }
 
   showAlertLines() {
+    if (!this.chartOn) return;
     const symbol = this.chart.symbol;
     chartAlerts(JSON.stringify(this.alerts.items.filter((a) => a.symbol === symbol).map((a) => a.price)));
   }

@@ -11,6 +11,8 @@ const RSI_PANE_SHARE = 0.25;
 const VOLUME_MARGIN_TOP = 0.8; // volume bars fill the bottom fifth of the candles' pane
 const USER_PREFIX = "py."; // client/analytics.py's USER_PREFIX
 const HISTORY_BARS = 1000; // bars of history the chart opens with
+const NO_HISTORY = "none"; // the chart panel's data-history on a server without one
+const UNAVAILABLE = 503; // what /api/candles answers there
 const LINE_COLORS = {
   sma: "#f5b83d",
   ema: "#c084fc",
@@ -223,6 +225,11 @@ export function chartAlerts(text) {
  * its text to `callback(status, text)`; a failure is status 0 and its reason.
  */
 export function chartHistory(symbol, interval, lengthUs, callback) {
+  if (document.querySelector('[data-panel="chart"]').dataset.history === NO_HISTORY) {
+    // The server said so in the page: no request that can only fail (and log an error).
+    callback(UNAVAILABLE, JSON.stringify({ error: "this server keeps no history" }));
+    return;
+  }
   const since = Math.max(0, Date.now() * 1000 - HISTORY_BARS * Number(lengthUs));
   const query = new URLSearchParams({ symbol, interval, from: String(since), limit: String(HISTORY_BARS) });
   fetch(`/api/candles?${query}`)

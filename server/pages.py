@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from client import texts
-from client.analytics import DEFAULT_INTERVAL, indicator_names
+from client.analytics import CHART_OFF, DEFAULT_INTERVAL, indicator_names
 from client.candles import INTERVALS
 from client.examples import EXAMPLES
 from client.protocol import (
@@ -120,7 +120,9 @@ INDICATOR_LABELS = (
 )
 
 
-def chart_context(request: Request, symbols: list[str], vendor_urls: dict[str, str]) -> Message:
+def chart_context(
+    request: Request, symbols: list[str], vendor_urls: dict[str, str], history: bool
+) -> Message:
     """The chart, alerts and code panels as `?symbol=&interval=&indicators=` asks for them."""
     symbol = choice(request, "symbol", symbols, symbols[0] if symbols else "")
     editor = vendor_urls[CODEMIRROR.mount]
@@ -137,6 +139,8 @@ def chart_context(request: Request, symbols: list[str], vendor_urls: dict[str, s
         "editor_mode": mode,
         "editor_style": style,
         "examples": [(name, label) for name, label, _ in EXAMPLES],
+        "off": request.query_params.get("chart") == CHART_OFF,
+        "history": history,  # a server without one: the page does not ask for it
     }
 
 
@@ -193,7 +197,9 @@ async def dashboard(request: Request) -> Response:
     context = dashboard_context(services, engine, window, request.app.state.vendor_urls)
     context["embedded"] = request.query_params.get("embed") == "1"
     symbols = [card["symbol"] for card in context["cards"]]
-    context["chart"] = chart_context(request, symbols, request.app.state.vendor_urls)
+    context["chart"] = chart_context(
+        request, symbols, request.app.state.vendor_urls, services.history is not None
+    )
     batch = batch_setting(request)
     context["batch"] = batch
     context["batch_choices"] = batch_choices(batch)

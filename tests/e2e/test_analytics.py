@@ -202,3 +202,16 @@ def test_the_url_opens_the_chart_it_names(
     page.wait_for_function("() => document.documentElement.dataset.state === 'live'")
     assert (analytics(page)["symbol"], analytics(page)["interval"]) == ("SOL/USD", "1m")
     assert page_log.errors == []
+
+
+@pytest.mark.parametrize("engine", ["mpy", "js"])
+def test_without_history_the_chart_says_so_and_draws_live_bars(
+    page: Page, page_log: PageLog, engine: str
+) -> None:
+    with start_server("--history", "none") as server:
+        go_live(page, f"{server.url}/?engine={engine}")
+        note = page.locator('[data-field="chart-note"]')
+        assert "keeps no history" in note.inner_text()
+        wait_for(page, "a.bars >= 2")
+    assert not any("/api/candles" in url for url in page_log.requests)
+    assert page_log.errors == []

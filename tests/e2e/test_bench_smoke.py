@@ -108,7 +108,7 @@ COMPARISON = {
     "met",
     "note",
 }
-RATIOS_AT_LOAD = {"latency_p95", "handler_p50", "render_p50"}
+RATIOS_AT_LOAD = {"latency_p95", "handler_p50", "render_p50", "fps_mean"}
 RATE_RATIO = "sustainable_rate"
 
 

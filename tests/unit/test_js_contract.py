@@ -21,6 +21,7 @@ from client import (
     analytics,
     backoff,
     candles,
+    chart,
     charts,
     chrome,
     connection,
@@ -37,6 +38,7 @@ from client import (
     texts,
     writes,
 )
+from server import api
 from tests.conftest import ROOT
 
 NODE = shutil.which("node") or "node"
@@ -119,6 +121,8 @@ BASELINE: dict[str, Any] = {
     "SECOND_SAMPLES_SORTED": charts.SECOND_SAMPLES_SORTED,
     "PERFORMANCE_FIELDS": panel.PERFORMANCE_FIELDS,
     "ALERTS_KEY": alert_panel.STORAGE_KEY,
+    "CHART_OFF": analytics.CHART_OFF,
+    "CHART_OFF_NOTE": chart.OFF_NOTE,
     "ALERT_TITLE": alert_panel.ALERT_TITLE,
     "NOTIFY_TEXTS": alert_panel.NOTIFY_TEXTS,
     "NO_ALERTS_HTML": texts.NO_ALERTS_HTML,
@@ -141,6 +145,7 @@ CHART: dict[str, Any] = {
     "US_PER_S": candles.US_PER_S,
     "USER_PREFIX": analytics.USER_PREFIX,
     "RSI_LINE": "rsi",
+    "UNAVAILABLE": api.UNAVAILABLE,
 }
 BRIDGE: dict[str, Any] = {
     "SEPARATOR": writes.SEPARATOR,
@@ -179,7 +184,10 @@ JS_ONLY = {
             "ZOOM_STEP",
         ),
         "how the chart looks and opens: drawing, not data",
-    ),
+    )
+    | {
+        "NO_HISTORY": "the chart panel's data-history, which the template writes",
+    },
     "editor.js": {
         "LINE_CLASS": "the editor's own class for an error's line, styled in style.css",
         "CODE_HASH": "the share link's prefix: both ends (make and read) are in editor.js",
