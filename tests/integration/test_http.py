@@ -92,6 +92,38 @@ def test_every_sparkline_is_drawn_from_the_snapshot(page: str) -> None:
         assert line["points"], "the page was served after at least one tick"
 
 
+def selected(elements: list[dict[str, str]], select: str) -> list[str]:
+    """The selected option(s) of the select whose data-control or name is `select`."""
+    chosen, inside = [], False
+    for element in elements:
+        if element["tag"] == "select":
+            inside = select in (element.get("data-control"), element.get("name"))
+        elif inside and element["tag"] == "option" and "selected" in element:
+            chosen.append(element["value"])
+    return chosen
+
+
+def test_the_chart_panels_render_as_the_url_asks(server: RunningServer) -> None:
+    asked = "/?symbol=ETH/USD&interval=5s&indicators=rsi,macd,sma"
+    elements = parse(httpx.get(server.url + asked).text)
+    assert selected(elements, "symbol") == ["ETH/USD"]
+    assert selected(elements, "alert-symbol") == ["ETH/USD"]
+    assert selected(elements, "interval") == ["5s"]
+    boxes = [e for e in elements if e.get("name") == "indicator"]
+    assert [e["value"] for e in boxes] == ["sma", "ema", "vwap", "bb", "rsi"]
+    assert [e["value"] for e in boxes if "checked" in e] == ["sma", "rsi"]  # macd is unknown
+    pressed = [e["data-select"] for e in elements if e.get("aria-pressed") == "true"]
+    assert pressed == ["ETH/USD"]
+    chart = next(e for e in elements if e.get("data-panel") == "chart")
+    assert chart["data-library"].startswith("/vendor/lightweight-charts/")
+    assert "data-history" not in chart  # this server keeps history
+    fallback = parse(httpx.get(server.url + "/?symbol=NOPE&interval=7s").text)
+    assert selected(fallback, "symbol") == ["BTC/USD"]
+    assert selected(fallback, "interval") == ["1s"]
+    off = httpx.get(server.url + "/?chart=off").text
+    assert "The chart is off" in off
+
+
 def test_the_page_has_every_bound_node_of_the_dom_contract(page: str) -> None:
     elements = parse(page)
     html = next(e for e in elements if e["tag"] == "html")
@@ -106,6 +138,18 @@ def test_the_page_has_every_bound_node_of_the_dom_contract(page: str) -> None:
         "engine",
         "batch",
         "batch-auto",
+        # issue 21's chart, alerts and code panels
+        "symbol",
+        "interval",
+        "indicators",
+        "zoom-in",
+        "zoom-out",
+        "latest",
+        "add-alert",
+        "notify",
+        "example",
+        "run-code",
+        "share-code",
     }
     assert controls["frequency"]["type"] == "range"
     assert (controls["frequency"]["min"], controls["frequency"]["max"]) == ("10", "1000")
