@@ -1,13 +1,54 @@
-// The built-in indicators' cost per bar in each Python engine: Pyodide and PyScript's
-// MicroPython, both the npm packages the page loads, under Node (V8, as in Chromium).
+// The built-in indicators' cost per bar in each engine: Pyodide and PyScript's MicroPython,
+// both the npm packages the page loads, and the JS engine's public/analytics.js, under Node
+// (V8, as in Chromium). The bars are the same in all three.
 //
-// Reads on stdin: {"engine": "py"|"mpy", "module": URL of the engine's loader, "files":
+// Reads on stdin: {"engine": "py"|"mpy"|"js", "module": URL of the engine's loader (the JS
+// engine's: analytics.js), "files":
 // {path: text}, "bars": N, "warmup": N, "repeats": N}. Writes {"us_per_bar": {name: [us, ...]}}
 // as JSON on stdout: one figure per repeat, each the mean over `bars` bars timed with the
 // host's performance.now() (MicroPython's own clock counts whole milliseconds here).
 import { readFileSync } from "node:fs";
 
 const setup = JSON.parse(readFileSync(0, "utf-8"));
+
+/** The JS engine's indicators, timed as the Python driver below times the Python ones. */
+async function measureJs() {
+  const { BUILT_IN } = await import(setup.module);
+  const bars = [];
+  let price = 45000;
+  for (let step = 0; step < setup.bars + setup.warmup; step += 1) {
+    const opening = price;
+    price = price * (1 + 0.002 * Math.sin(step * 1.7));
+    bars.push({
+      t: step,
+      o: opening,
+      h: Math.max(opening, price),
+      l: Math.min(opening, price),
+      c: price,
+      v: 1.5,
+      n: 3,
+    });
+  }
+  const result = {};
+  for (const name of Object.keys(BUILT_IN).sort()) {
+    const figures = [];
+    for (let repeat = 0; repeat < setup.repeats; repeat += 1) {
+      const made = new BUILT_IN[name]();
+      for (const bar of bars.slice(0, setup.warmup)) made.update(bar);
+      const timed = bars.slice(setup.warmup);
+      const start = performance.now();
+      for (const bar of timed) made.update(bar);
+      figures.push(((performance.now() - start) * 1000) / timed.length);
+    }
+    result[name] = figures;
+  }
+  return result;
+}
+
+if (setup.engine === "js") {
+  process.stdout.write(JSON.stringify({ us_per_bar: await measureJs() }));
+  process.exit(0);
+}
 const printed = [];
 const quiet = { stdout: (line) => printed.push(line), stderr: (line) => printed.push(line) };
 let engine;

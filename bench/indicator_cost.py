@@ -1,5 +1,7 @@
-"""`python -m bench.indicator_cost`: the built-in indicators' cost per bar under Pyodide and
-MicroPython, the engines' own npm packages under Node (V8, as in Chromium), outside the page.
+"""`python -m bench.indicator_cost`: the built-in indicators' cost per bar under Pyodide,
+MicroPython (the engines' own npm packages) and the JS engine's public/analytics.js, under Node
+(V8, as in Chromium), outside the page. `python -m bench` runs it too, shorter, when it
+measures the chart (a `+chart` mode).
 
 Each indicator updates on the same synthetic bars in each engine, `--repeats` times; the table
 shows the median µs per bar and the spread. Writes <output>/indicators-<time>.json.
@@ -21,7 +23,8 @@ from server.settings import ROOT, Settings
 from server.vendor import PYODIDE, micropython_loader_uri
 
 RUNNER = Path(__file__).with_name("indicator_cost.mjs")
-ENGINES = ("py", "mpy")
+ENGINES = ("py", "mpy", "js")
+JS_ANALYTICS = ROOT / "public" / "analytics.js"
 CORE = ("__init__.py", "candles.py", "indicators.py", "protocol.py")
 TARGET_US = 20.0  # issue 21: each built-in indicator under Pyodide
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -29,13 +32,19 @@ EN_DASH = "\N{EN DASH}"
 
 
 def loader(engine: str) -> str:
+    if engine == "js":
+        return JS_ANALYTICS.as_uri()
     if engine == "py":
         return (PYODIDE.directory(ROOT / "node_modules") / "pyodide.mjs").as_uri()
     return micropython_loader_uri(ROOT)
 
 
 def measure(engine: str, bars: int, repeats: int) -> dict[str, list[float]]:
-    files = {f"client/{name}": (ROOT / "client" / name).read_text() for name in CORE}
+    files = (
+        {}
+        if engine == "js"
+        else {f"client/{name}": (ROOT / "client" / name).read_text() for name in CORE}
+    )
     if engine == "mpy":  # the one shim the MicroPython engine is shipped (docs/engines.md)
         shims = Settings().micropython_shims_dir
         files.update({path.name: path.read_text() for path in shims.glob("*.py")})
@@ -43,6 +52,18 @@ def measure(engine: str, bars: int, repeats: int) -> dict[str, list[float]]:
              "warmup": min(bars, 1000), "repeats": repeats}  # fmt: skip
     result: dict[str, list[float]] = run_node(RUNNER, setup, "bench.indicator_cost")["us_per_bar"]
     return result
+
+
+IN_BENCH_BARS = 5000  # `python -m bench`'s shorter measurement
+IN_BENCH_REPEATS = 3
+
+
+def per_bar_costs(engines: tuple[str, ...]) -> dict[str, dict[str, list[float]]]:
+    """What `python -m bench` reports: each measured engine's runtime (the worker's is py's)."""
+    runtimes = dict.fromkeys(
+        e.removesuffix("-worker") for e in engines if e.removesuffix("-worker") in ENGINES
+    )
+    return {engine: measure(engine, IN_BENCH_BARS, IN_BENCH_REPEATS) for engine in runtimes}
 
 
 def table(results: dict[str, dict[str, list[float]]]) -> str:

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from bench import indicator_cost
 from bench.high_rate import MIN_HIGH_RATE, MIN_HIGH_RATE_RATIO
 from bench.modes import UNBATCHED
 from bench.repeats import EN_DASH, SPREAD_NAME, cells_of, repetitions
@@ -337,7 +338,18 @@ def markdown(data: Mapping[str, Any]) -> str:
     slow = data.get("slow_device") or []
     if slow:
         parts += ["", SLOW_DEVICE_NOTE, "", table(SLOW_DEVICE_COLUMNS, slow)]
+    costs = data.get("indicator_cost_us")
+    if costs:
+        parts += ["", INDICATOR_COST_NOTE, "", indicator_cost.table(costs)]
     return "\n".join(parts) + "\n"
+
+
+INDICATOR_COST_NOTE = (
+    "The built-in indicators per bar (issue 21), in each engine's runtime under Node, outside "
+    f"the page: µs, the median of {indicator_cost.IN_BENCH_REPEATS} means over "
+    f"{indicator_cost.IN_BENCH_BARS:,} bars, and their range. Target for Pyodide: ≤ "
+    f"{indicator_cost.TARGET_US:g} µs each."
+)
 
 
 def seconds_text(key: str) -> Cell:

@@ -9,10 +9,11 @@ from typing import Any
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from bench.indicator_cost import per_bar_costs
 from bench.loads import Load, load_for, source_load
 from bench.machine import load_average, machine_info
 from bench.measure import failed, measure
-from bench.modes import variant, variants
+from bench.modes import CHART, variant, variants
 from bench.page import launch
 from bench.plot import draw
 from bench.progress import Progress
@@ -223,6 +224,10 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         slow = measure_slow_device(browser, settings, progress) if settings.slow_device else []
     finally:
         browser.close()
+    charted = any(mode.endswith(CHART) for mode in settings.modes) and not settings.source
+    if charted:
+        progress.step("the built-in indicators' cost per bar, in each engine's runtime")
+    costs = per_bar_costs(settings.engines) if charted else None
     measured = cells(runs)
     data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
@@ -236,6 +241,7 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         "spread": SPREAD_NAME,
         "cells": measured,
         "slow_device": slow,
+        "indicator_cost_us": costs,
         "summary": summarize(variants(settings.engines, settings.modes), measured),
     }
     path = write(data, free_stem(settings.output, started))

@@ -436,4 +436,4 @@ export class Analytics {
   }
 }
 
-export { INTERVALS };
+export { BUILT_IN, INTERVALS };
