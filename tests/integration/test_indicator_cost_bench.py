@@ -31,4 +31,5 @@ def test_the_indicator_bench_measures_every_indicator_in_every_engine(tmp_path: 
 def test_the_browser_benchmarks_report_shows_the_costs() -> None:
     costs = {"py": {"sma": [0.5, 0.6, 0.55]}, "js": {"sma": [0.1, 0.2, 0.15]}}
     shown = report.markdown({"indicator_cost_us": costs, "settings": {}, "machine": {}})
-    assert "| sma | 0.55 (0.50–0.60) | 0.15 (0.10–0.20) |" in shown
+    dash = "\N{EN DASH}"
+    assert f"| sma | 0.55 (0.50{dash}0.60) | 0.15 (0.10{dash}0.20) |" in shown
