@@ -1,13 +1,15 @@
 """`python -m bench.screenshots`: the README's pictures, taken from a real server and Chromium.
 
 Starts `python -m server --port 0` with a fixed seed, opens the live dashboard (the default
-Python engine) and `/compare` (both panes live) in Debian's headless Chromium, lets data flow so
-the sparklines and the performance panel have content, and saves `dashboard.png` and
+Python engine), the chart with a worked example of a Python indicator running, and `/compare`
+(both panes live) in Debian's headless Chromium, lets data flow so the sparklines, the chart
+and the performance panel have content, and saves `dashboard.png`, `analytics.png` and
 `compare.png`. One command refreshes them after the page changes.
 """
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,9 @@ DEFAULT_SETTLE_S = 15.0  # the panel's charts add a point a second: a quarter of
 LIVE_TIMEOUT_S = 120.0  # a cold Pyodide start on a busy machine takes seconds
 DASHBOARD = "dashboard.png"
 COMPARE = "compare.png"
+ANALYTICS = "analytics.png"
+CHART_QUERY = "&symbol=ETH/USD&indicators=ema,vwap"
+EXAMPLE = "zscore"  # the worked example the analytics picture runs
 DASHBOARD_VIEWPORT = {"width": 1280, "height": 800}
 COMPARE_VIEWPORT = {"width": 1440, "height": 900}
 EXIT_FAILED = 1
@@ -56,11 +61,35 @@ class Shot:
     viewport: dict[str, int]
     ready: tuple[str, ...]
     full_page: bool
+    act: Callable[[Page], None] | None = None  # what a person does before the picture
+
+
+def run_example(page: Page) -> None:
+    """Pick a worked example, run it, and bring the chart and code panels into view."""
+    page.wait_for_selector('[data-panel="code"][data-editor="ready"]')
+    page.select_option('[data-control="example"]', EXAMPLE)
+    page.locator('[data-control="run-code"]').click()
+    page.locator('[data-panel="chart"]').scroll_into_view_if_needed()
 
 
 SHOTS = (
     # The whole dashboard: the performance panel sits below the first screen.
-    Shot(DASHBOARD, "/?engine=py", DASHBOARD_VIEWPORT, (IS_LIVE, MEASURED), full_page=True),
+    Shot(
+        DASHBOARD,
+        "/?engine=py" + CHART_QUERY,
+        DASHBOARD_VIEWPORT,
+        (IS_LIVE, MEASURED),
+        full_page=True,
+    ),
+    # The chart and the code panel, with a worked example of an indicator in Python running.
+    Shot(
+        ANALYTICS,
+        "/?engine=py" + CHART_QUERY,
+        COMPARE_VIEWPORT,
+        (IS_LIVE,),
+        full_page=False,
+        act=run_example,
+    ),
     # The first screen of /compare: the comparison and the tops of both panes.
     Shot(COMPARE, "/compare?a=py&b=js", COMPARE_VIEWPORT, (BOTH_LIVE_AND_MEASURED,), False),
 )
@@ -72,6 +101,8 @@ def take(browser: Browser, base_url: str, shot: Shot, output: Path, settle_s: fl
         page = context.new_page()
         page.goto(base_url + shot.path, timeout=LIVE_TIMEOUT_S * MS_PER_S)
         wait_until(page, shot.ready)
+        if shot.act is not None:
+            shot.act(page)
         page.wait_for_timeout(settle_s * MS_PER_S)  # data flows: lines and charts fill
         path = output / shot.name
         page.screenshot(path=str(path), full_page=shot.full_page)

@@ -140,6 +140,9 @@ def test_chart_indicators_alerts_and_code_survive_a_reload(
         wait_for(page, "a.user.state === 'running'")
         page.wait_for_selector('[data-panel="code"][data-editor="ready"]')
         assert editor_text(page) == FIVE_LINES
+    page.locator('[data-list="alerts"] [data-remove="0"]').click()
+    wait_for(page, "a.alerts.length === 2")
+    assert page.locator('[data-list="alerts"] li').count() == 2
     assert page_log.foreign_requests() == []
     assert page_log.errors == []
 
@@ -161,6 +164,10 @@ def test_code_from_a_link_waits_for_run_and_errors_show_their_line(
     assert "line 3" in status
     assert "Traceback" in page.locator('[data-field="code-error"]').inner_text()
     assert page.locator(".editor-error-line").count() == 1
+    page.locator('[data-control="share-code"]').click()
+    link = page.locator('[data-field="code-link"]')
+    link.wait_for(state="visible")
+    assert link.input_value().endswith("#code=" + encoded)
     # The stream and the other views go on.
     before = analytics(page)["last_bar"]
     wait_for(page, f"JSON.stringify(a.last_bar) !== {json.dumps(json.dumps(before))}")

@@ -1,4 +1,4 @@
-"""`python -m bench.screenshots` into a temporary folder: two real PNGs of the expected size.
+"""`python -m bench.screenshots` into a temporary folder: three real PNGs of the expected size.
 
 It runs as a subprocess: this session may already run Playwright's sync API in this thread.
 """
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.screenshots import COMPARE, COMPARE_VIEWPORT, DASHBOARD, DASHBOARD_VIEWPORT
+from bench.screenshots import ANALYTICS, COMPARE, COMPARE_VIEWPORT, DASHBOARD, DASHBOARD_VIEWPORT
 from tests.conftest import ROOT
 
-SCREENSHOTS_TIMEOUT_S = 240  # a safety net: two cold Pyodide starts on a busy machine
+SCREENSHOTS_TIMEOUT_S = 300  # a safety net: three cold Pyodide starts on a busy machine
 SETTLE_S = "0.5"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IHDR_SIZE = struct.Struct(">4sII")  # chunk type, width, height, after the chunk's length
@@ -33,7 +33,7 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_one_command_writes_both_screenshots(tmp_path: Path) -> None:
+def test_one_command_writes_every_screenshot(tmp_path: Path) -> None:
     finished = subprocess.run(
         [
             sys.executable,
@@ -51,12 +51,13 @@ def test_one_command_writes_both_screenshots(tmp_path: Path) -> None:
         check=False,
     )
     assert finished.returncode == 0, finished.stderr[-STDERR_TAIL_CHARS:]
-    dashboard, compare = tmp_path / DASHBOARD, tmp_path / COMPARE
-    assert finished.stdout.split() == [str(dashboard), str(compare)]
+    dashboard, analytics, compare = (tmp_path / name for name in (DASHBOARD, ANALYTICS, COMPARE))
+    assert finished.stdout.split() == [str(dashboard), str(analytics), str(compare)]
 
     width, height = png_size(dashboard)  # the whole page: as tall as the dashboard is
     assert width == DASHBOARD_VIEWPORT["width"]
     assert height > DASHBOARD_VIEWPORT["height"], "the performance panel is below the first screen"
     assert png_size(compare) == (COMPARE_VIEWPORT["width"], COMPARE_VIEWPORT["height"])
-    for path in (dashboard, compare):
+    assert png_size(analytics) == (COMPARE_VIEWPORT["width"], COMPARE_VIEWPORT["height"])
+    for path in (dashboard, analytics, compare):
         assert path.stat().st_size > MIN_BYTES, f"{path} looks empty"
