@@ -94,16 +94,18 @@ class ChartPanel:
         if fired:
             self.on_fired(fired)
 
-    def draw(self) -> None:
-        """Once per frame: what changed since the last frame, in one call."""
+    def draw(self) -> bool:
+        """Once per frame, in its render: what changed since the last frame, in one call;
+        returns whether it drew."""
         if not self.enabled:
-            return
+            return False
         drawing = self.model.take_drawing()
-        if drawing is not None:
-            reset = drawing["reset"]
-            self.bridge.chartDraw(json.dumps(drawing))
-            if reset:
-                self.show_alert_lines()
+        if drawing is None:
+            return False
+        self.bridge.chartDraw(json.dumps(drawing))
+        if drawing["reset"]:
+            self.show_alert_lines()
+        return True
 
     def show_alert_lines(self) -> None:
         if not self.enabled:

@@ -42,6 +42,9 @@ class Frames:
         self.stale: list[Effect] = []
         self.frames = 0
         self.after_frame: list[Callable[[float], None]] = []
+        # Drawn in each frame's render and timed with it, after the views: each returns
+        # whether it drew (the chart, which draws through its own library, not `writes`).
+        self.drawings: list[Callable[[], bool]] = []
         self.view_failures = 0
         self._handle = runtime.proxy(self._on_frame)
         self._running = False
@@ -116,6 +119,9 @@ class Frames:
                 effect.run()
             except Exception as error:  # one view's bug must not stop the others, or the frames
                 self._view_failed(error)
+        for draw in self.drawings:
+            if draw():
+                ran = True
         sent = self.writes.flush()
         if ran:
             self.measurements.render.add(runtime.since_us(started) / 1000.0)
@@ -182,7 +188,7 @@ class WorkerFrames(Frames):
 
     def _render_due(self) -> None:
         self._render_queued = False
-        if not self._running or not self.stale:
+        if not self._running or not (self.stale or self.drawings):
             return
         if self.store.paused.peek():
             self.measurements.skip_unpainted()  # the stale views wait for the resume

@@ -96,6 +96,7 @@ class App:
             self.alert_panel.fired,
         )  # fmt: skip
         self.chart.on_alert_price = self._on_alert_price
+        self.frames.drawings.append(self.chart.draw)
         self.code_panel = CodePanel(document, self.user, lambda: self.chart.model)
         self.panel = PerformancePanel(
             self.frames.writes,
@@ -225,8 +226,6 @@ class App:
             self.store.state.set(OFFLINE if failures >= OFFLINE_AFTER_FAILURES else RECONNECTING)
 
     def _after_frame(self, now_ms: float) -> None:
-        if not self.store.paused.peek():
-            self.chart.draw()
         self.code_panel.show()
         if self.panel.due():
             started = runtime.stopwatch_us()

@@ -1303,13 +1303,6 @@ class Engine {
     } else {
       this.measurements.panel.add(0); // its one comparison, as client/main.py
     }
-    if (!store.paused && this.chartOn) {
-      const drawing = this.chart.takeDrawing();
-      if (drawing !== null) {
-        chartDraw(JSON.stringify(drawing));
-        if (drawing.reset) this.showAlertLines();
-      }
-    }
     this.expireToasts(now);
     if (now >= this.nextBacklogMs) {
       this.nextBacklogMs = now + BACKLOG_REPORT_MS;
@@ -1367,7 +1360,18 @@ class Engine {
       worked = true;
     }
     this.windowHint.show(String(store.window));
-    return worked;
+    return this.drawChart() || worked;
+  }
+
+  // The chart's changes since the last frame, drawn as part of the frame's render (and timed
+  // with it), as client/chart.py's draw is.
+  drawChart() {
+    if (!this.chartOn) return false;
+    const drawing = this.chart.takeDrawing();
+    if (drawing === null) return false;
+    chartDraw(JSON.stringify(drawing));
+    if (drawing.reset) this.showAlertLines();
+    return true;
   }
 
   // Report the backlog to auto; say on the page while the client falls behind or is conflated;
