@@ -15,6 +15,7 @@ from playwright.sync_api import Page
 
 from tests.conftest import RunningServer, start_server
 from tests.e2e.conftest import PageLog, go_live
+from tests.e2e.test_accessibility import assert_accessible
 
 CHART_TIMEOUT_MS = 30_000
 FIRE_TIMEOUT_MS = 90_000
@@ -164,6 +165,8 @@ def test_code_from_a_link_waits_for_run_and_errors_show_their_line(
     assert "line 3" in status
     assert "Traceback" in page.locator('[data-field="code-error"]').inner_text()
     assert page.locator(".editor-error-line").count() == 1
+    # The editor's highlighted code, the marked line and the trace read at WCAG AA contrast.
+    assert_accessible(page, f"the code panel with an error, {engine}")
     page.locator('[data-control="share-code"]').click()
     link = page.locator('[data-field="code-link"]')
     link.wait_for(state="visible")
