@@ -110,15 +110,15 @@ class Analytics:
         for name in names:
             indicator(name)
         self.names = list(names)
-        self.rerun()
+        self.rerun(False)  # the user's lines do not depend on the built-in ones
 
-    def rerun(self) -> None:
-        """Every indicator afresh over the bars kept, the user's too while it runs; the chart
-        is redrawn."""
+    def rerun(self, user: bool = True) -> None:
+        """Every built-in indicator afresh over the bars kept, and the user's too while it runs
+        (unless `user` is False); the chart is redrawn."""
         self._restart_indicators()
         for bar in self.bars:
             self._indicate(bar, False)
-        if self.user is not None and self.user.state == RUNNING:
+        if user and self.user is not None and self.user.state == RUNNING:
             self.run_user()
         self.redraw = True
 

@@ -119,6 +119,7 @@ class ChartPanel:
     def select(self, symbol: str, interval: str, names: tuple[str, ...]) -> None:
         """Show another symbol or interval: a new model, its history fetched afresh."""
         self.model = Analytics(symbol, interval, names, self.alerts, self.user)
+        self.model.rerun()  # the user's code starts afresh on the new bars, history or not
         self._show_selection()
         if self.enabled:
             self._load_history()

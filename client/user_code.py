@@ -18,6 +18,9 @@ PAUSED = "paused"
 ERROR = "error"
 FILENAME = "<indicator>"
 BUDGET_US = 5_000.0  # the time one bar may take; past it the indicator is paused
+# What replaying the history through it may take in all: a Run must not freeze the page for
+# thousands of bars that each stay just under the per-bar budget.
+REPLAY_BUDGET_US = 1_000_000.0
 VALUE = "value"  # the name of a single returned number's line
 MAX_LINES = 8  # names one indicator may return
 LINE_MARK = 'File "{}", line '.format(FILENAME)
@@ -60,6 +63,7 @@ class UserIndicator:
         self.clock_us = clock_us
         self.trace = trace
         self.budget_us = budget_us
+        self.replay_budget_us = REPLAY_BUDGET_US
         self.code = ""
         self.state = NONE
         self.error: dict[str, Any] | None = None
@@ -76,7 +80,7 @@ class UserIndicator:
 
     def run(self, history: list[Candle]) -> list[dict[str, float] | None]:
         """Compile the code, then replay `history` (closed bars, oldest first) through it;
-        returns each bar's values (None where it returned none, or once it stopped)."""
+        returns each bar's values (None where it returned none), up to where it stopped."""
         self.error = None
         self.last = None
         namespace: dict[str, Any] = {"__name__": "indicator"}
@@ -91,7 +95,23 @@ class UserIndicator:
             return []
         self._update = update
         self.state = RUNNING
-        return [self.update(bar) for bar in history]
+        values: list[dict[str, float] | None] = []
+        started = self.clock_us()
+        for bar in history:
+            values.append(self.update(bar))
+            if self.state != RUNNING:
+                break
+            if self.clock_us() - started > self.replay_budget_us:
+                self._stop(
+                    PAUSED,
+                    "paused: replaying the history took over {:.0f} ms ({} of {} bars); a "
+                    "faster update(bar) can replay it all".format(
+                        self.replay_budget_us / 1000.0, len(values), len(history)
+                    ),
+                    None,
+                )
+                break
+        return values
 
     def update(self, bar: Candle) -> dict[str, float] | None:
         """This bar's values, or None. Never raises: a failure stops the indicator."""

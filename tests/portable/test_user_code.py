@@ -59,7 +59,7 @@ def test_a_class_may_keep_the_state_and_a_dict_plots_several_lines():
 
 def test_an_error_stops_it_with_its_line_and_trace_and_never_raises():
     user = indicator("def update(bar):\n    x = 1\n    return bar.c / 0\n")
-    assert user.run(bars(2)) == [None, None]
+    assert user.run(bars(2)) == [None]  # the replay stops at the error
     assert user.state == ERROR
     assert user.error is not None
     assert user.error["line"] == 3
@@ -85,10 +85,20 @@ def test_a_syntax_error_and_a_missing_update_are_explained():
 def test_a_bar_over_the_budget_pauses_it():
     user = UserIndicator(Clock(step_us=6_000.0), traceback_text, budget_us=5_000.0)
     user.set_code("def update(bar):\n    return bar.c\n")
-    assert user.run(bars(2)) == [None, None]
+    assert user.run(bars(2)) == [None]  # the replay stops at the first slow bar
     assert user.state == PAUSED
     assert user.error is not None
     assert "the budget is 5.0 ms" in user.error["message"]
+
+
+def test_a_history_replay_over_its_budget_pauses_it_with_how_far_it_got():
+    user = indicator("def update(bar):\n    return bar.c\n", Clock(step_us=400.0))
+    values = user.run(bars(3000))  # each bar within its budget, the whole replay over 1 s
+    assert user.state == PAUSED
+    assert user.error is not None
+    assert "replaying the history took over 1000 ms" in user.error["message"]
+    assert 0 < len(values) < 3000
+    assert "of 3000 bars" in user.error["message"]
 
 
 def test_a_return_that_is_not_a_number_or_dict_of_numbers_is_an_error():
