@@ -348,12 +348,25 @@ def test_the_engine_switch_keeps_the_window_setting(
     assert page.locator('[data-control="window"]').input_value() == "500"
 
 
+PANELS_LOADED = """() => {
+  const plot = document.querySelector("[data-chart-plot]").dataset.state === "ready";
+  const note = document.querySelector('[data-field="chart-note"]').textContent;
+  const answered = !note.startsWith("Loading");
+  const code = document.querySelector('[data-panel="code"]');
+  const editor = code.querySelector("textarea") === null || code.dataset.editor !== undefined;
+  return plot && answered && editor;
+}"""
+
+
 def test_restarting_the_server_reconnects_and_resyncs(
     page: Page, page_log: PageLog, engine: str
 ) -> None:
     port = free_port()
     with start_server("--seed", "4", port=port) as server:
         go_live(page, page_of(server, engine))
+        # The page has fetched all it loads after going live (the chart's library and
+        # history, the editor): stopped before that, those requests fail, as they should.
+        page.wait_for_function(PANELS_LOADED, timeout=CHANGE_TIMEOUT_MS)
     page.wait_for_function(
         "() => ['reconnecting', 'offline'].includes(document.documentElement.dataset.state)",
         timeout=CHANGE_TIMEOUT_MS,
