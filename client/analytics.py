@@ -53,8 +53,6 @@ class Analytics:
             raise ValueError(
                 "interval must be one of {}, got {!r}".format(", ".join(INTERVALS), interval)
             )
-        for name in indicators:
-            indicator(name)  # an unknown name is refused here, with the known ones
         self.symbol = symbol
         self.interval = interval
         self.book = CandleBook({interval: INTERVALS[interval]})
@@ -70,7 +68,7 @@ class Analytics:
         self.fresh_points: dict[str, list[list[Any]]] = {}
         self.open_changed = False
         self.redraw = True
-        self._restart_indicators()
+        self._restart_indicators()  # refuses an unknown name, saying the known ones
 
     # -- data in ---------------------------------------------------------------------------------
 
@@ -100,9 +98,6 @@ class Analytics:
             self.open = candle
             self.open_changed = True
         return fired
-
-    def last_price(self) -> float | None:
-        return self.book.last_price.get(self.symbol)
 
     # -- indicators ------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import json
 from . import runtime
 from .analytics import CHART_OFF, DEFAULT_INTERVAL, Analytics, indicator_names
 from .candles import INTERVALS
-from .chrome import bound
+from .chrome import bound, query_param
 from .protocol import PRICE
 
 TYPE_CHECKING = False
@@ -24,11 +24,6 @@ if TYPE_CHECKING:
 
 OK = 200
 OFF_NOTE = "Off: this page was opened with ?chart=off"
-
-
-def query_value(window: Any, name: str) -> str | None:
-    value = window.URLSearchParams.new(window.location.search).get(name)
-    return None if value is None else str(value)
 
 
 class ChartPanel:
@@ -47,15 +42,15 @@ class ChartPanel:
         self.user = user
         self.on_fired = on_fired
         self.on_alert_price: Callable[[float], None] | None = None
-        asked = query_value(window, "symbol")
+        asked = query_param(window, "symbol")
         symbol = asked if asked in symbols else symbols[0]
-        interval = query_value(window, "interval")
+        interval = query_param(window, "interval")
         if interval not in INTERVALS:
             interval = DEFAULT_INTERVAL
         self.model = Analytics(
-            symbol, interval, indicator_names(query_value(window, "indicators")), alerts, user
+            symbol, interval, indicator_names(query_param(window, "indicators")), alerts, user
         )
-        self.enabled = query_value(window, "chart") != CHART_OFF
+        self.enabled = query_param(window, "chart") != CHART_OFF
         self.symbol_select = bound(document, "data-control", "symbol")
         self.alert_symbol = document.querySelector('[name="alert-symbol"]')
         self.interval_select = bound(document, "data-control", "interval")

@@ -41,6 +41,12 @@ def bound(root: Any, attribute: str, name: str) -> Any:
     return element
 
 
+def query_param(window: Any, name: str) -> str | None:
+    """The page URL's `?name=` value, or None."""
+    value = window.URLSearchParams.new(window.location.search).get(name)
+    return None if value is None else str(value)
+
+
 def field(root: Any, name: str) -> Any:
     return bound(root, "data-field", name)
 

@@ -11,7 +11,7 @@ import json
 from . import runtime
 from .alert_panel import AlertPanel
 from .chart import ChartPanel
-from .chrome import Toasts, bind_errors, bind_status
+from .chrome import Toasts, bind_errors, bind_status, query_param
 from .code_panel import CodePanel
 from .connection import OFFLINE_AFTER_FAILURES, Connection
 from .controls import Controls
@@ -48,11 +48,6 @@ REPORT_POST_MS = 250.0  # worker mode: how often the main thread gets a fresh me
 # What applying a message of a known type with missing or mistyped fields raises: it is
 # counted as unknown, with nothing to show.
 MALFORMED = (KeyError, TypeError, ValueError, IndexError)
-
-
-def query_param(window: Any, name: str) -> str | None:
-    value = window.URLSearchParams.new(window.location.search).get(name)
-    return None if value is None else str(value)
 
 
 def initial_window(window: Any) -> int:
