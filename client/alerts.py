@@ -11,6 +11,8 @@ from __future__ import annotations  # shimmed under MicroPython, which ignores a
 
 import json
 
+from .protocol import PRICE
+
 ABOVE = "above"
 BELOW = "below"
 DIRECTIONS = (ABOVE, BELOW)
@@ -21,6 +23,8 @@ FORMAT = 1
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from .protocol import Message
 
 
 def _number(value: object) -> bool:
@@ -87,6 +91,12 @@ class Alerts:
     def check(self, symbol: str, price: float) -> list[Alert]:
         """The alerts of `symbol` that `price` fires now."""
         return [a for a in self.items if a.symbol == symbol and a.crossed(price)]
+
+    def on_message(self, message: Message) -> list[Alert]:
+        """The alerts a stream message fires: only a price can, and only with alerts set."""
+        if not self.items or message.get("type") != PRICE:
+            return []
+        return self.check(message["symbol"], message["price"])
 
     def as_json(self) -> list[dict[str, Any]]:
         return [alert.as_json() for alert in self.items]

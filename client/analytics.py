@@ -85,11 +85,8 @@ class Analytics:
 
     def apply(self, message: Message) -> list[Alert]:
         """A stream message; returns the alerts its price fired (any symbol's)."""
-        kind = message.get("type")
-        fired: list[Alert] = []
-        if kind == PRICE and self.alerts.items:
-            fired = self.alerts.check(message["symbol"], message["price"])
-        if kind not in (PRICE, TRADE) or message.get("symbol") != self.symbol:
+        fired = self.alerts.on_message(message)
+        if message.get("type") not in (PRICE, TRADE) or message.get("symbol") != self.symbol:
             return fired
         self.book.add(message)
         for _, candle in self.book.take_changed():

@@ -12,7 +12,6 @@ from . import runtime
 from .analytics import CHART_OFF, DEFAULT_INTERVAL, Analytics, indicator_names
 from .candles import INTERVALS
 from .chrome import bound, query_param
-from .protocol import PRICE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,12 +79,7 @@ class ChartPanel:
     # -- the stream and the frames ---------------------------------------------------------------
 
     def apply(self, message: dict[str, Any]) -> None:
-        if self.enabled:
-            fired = self.model.apply(message)
-        elif message.get("type") == PRICE and self.alerts.items:
-            fired = self.alerts.check(message["symbol"], message["price"])
-        else:
-            return
+        fired = self.model.apply(message) if self.enabled else self.alerts.on_message(message)
         if fired:
             self.on_fired(fired)
 

@@ -216,6 +216,12 @@ export class Alerts {
     return this.items.filter((alert) => alert.symbol === symbol && alert.crossed(price));
   }
 
+  /** The alerts a stream message fires: only a price can, and only with alerts set. */
+  onMessage(message) {
+    if (this.items.length === 0 || message.type !== "price") return [];
+    return this.check(message.symbol, message.price);
+  }
+
   asJson() {
     return this.items.map((alert) => alert.asJson());
   }
@@ -297,8 +303,7 @@ export class Analytics {
   /** A stream message; returns the alerts its price fired (any symbol's). */
   apply(message) {
     const kind = message.type;
-    let fired = [];
-    if (kind === "price" && this.alerts.items.length > 0) fired = this.alerts.check(message.symbol, message.price);
+    const fired = this.alerts.onMessage(message);
     if (message.symbol !== this.symbol) return fired;
     if (kind === "price") this.addPrice(message.price, message.ts);
     else if (kind === "trade") this.addTrade(message.size, message.ts);

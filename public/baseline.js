@@ -1249,11 +1249,8 @@ class Engine {
   applied(message) {
     try {
       if (!this.store.apply(message)) return false;
-      let fired = null;
-      if (this.chartOn) fired = this.chart.apply(message);
-      else if (message.type === "price" && this.alerts.items.length > 0)
-        fired = this.alerts.check(message.symbol, message.price);
-      if (fired !== null && fired.length > 0) this.alertsFired(fired);
+      const fired = this.chartOn ? this.chart.apply(message) : this.alerts.onMessage(message);
+      if (fired.length > 0) this.alertsFired(fired);
       return true;
     } catch {
       // A message of a known type with missing or mistyped fields: nothing to show.

@@ -63,3 +63,13 @@ def test_bad_thresholds_and_too_many_alerts_are_refused():
     alerts.remove(0)
     alerts.remove(MAX_ALERTS + 5)  # nothing there: nothing happens
     assert len(alerts.items) == MAX_ALERTS - 1
+
+
+def test_only_a_price_message_can_fire_an_alert():
+    alerts = Alerts()
+    price = {"type": "price", "symbol": "BTC/USD", "price": 101.0}
+    assert alerts.on_message(price) == []  # none set
+    alerts.add("BTC/USD", 100.0, 99.0)
+    trade = {"type": "trade", "symbol": "BTC/USD", "price": 101.0, "size": 1.0}
+    assert alerts.on_message(trade) == []
+    assert [alert.price for alert in alerts.on_message(price)] == [100.0]
