@@ -44,7 +44,9 @@ class CodePanel:
         self.link = bound(panel, "data-field", "code-link")
         self.examples = bound(panel, "data-control", "example")
         self._timer: int | None = None
+        # What show() last showed: a new state or a new error (each stop makes a new one).
         self._shown_state = ""
+        self._shown_error: dict[str, Any] | None = None
         self._handles = {
             "run": runtime.proxy(self._on_run),
             "example": runtime.proxy(self._on_example),
@@ -85,10 +87,10 @@ class CodePanel:
     def show(self) -> None:
         """The indicator's state under the editor; its error with line and trace."""
         user = self.user
-        key = user.state + repr(user.error)
-        if key == self._shown_state:
-            return
-        self._shown_state = key
+        if user.state == self._shown_state and user.error is self._shown_error:
+            return  # runs every frame: compared, not formatted
+        self._shown_state = user.state
+        self._shown_error = user.error
         text = STATE_TEXTS.get(user.state, user.state)
         error = user.error
         if error is not None:

@@ -144,13 +144,12 @@ let lastBar = null;
  * a reset replaces every series' data, else each bar and point is an update.
  */
 export function chartDraw(text) {
+  const drawing = JSON.parse(text);
   if (chart === null) {
-    const drawing = JSON.parse(text);
     if (drawing.reset) queued = [];
     queued.push(text);
     return;
   }
-  const drawing = JSON.parse(text);
   const bars = drawing.bars.map(candle);
   const volumes = drawing.bars.map(volumeBar);
   if (drawing.reset) {
