@@ -211,10 +211,13 @@ class App:
             return
         if self.measurements.ready_ms is None:
             self.measurements.ready_ms = runtime.now_ms()
+            runtime.mark("live")
         self.store.state.set(LIVE)
         self._post_report()
 
     def _on_connection(self, event: str, failures: int) -> None:
+        if event == "open" and self.measurements.ready_ms is None:
+            runtime.mark("connected")
         if event == "open" and self.controls.batch != 0:
             self.controls.ask_batch()
         if event == "closed":
@@ -354,7 +357,9 @@ def behind_advice(backlog_ms: float | None, batch_mode: object) -> str:
 
 
 def start() -> App:
+    runtime.mark("client-imported")
     runtime.tune_collector()
     app = App()
+    runtime.mark("hydrated")
     app.start()
     return app

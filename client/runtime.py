@@ -195,6 +195,15 @@ def traceback_text(error: BaseException) -> str:
         return buffer.getvalue()
 
 
+MARK_PREFIX = "tickscope:"  # the page's start-up marks; public/pyodide-runtime.mjs makes some
+
+
+def mark(name: str) -> None:
+    """A mark on the page's performance timeline (DevTools shows it), named tickscope:`name`."""
+    if js is not None:
+        js.performance.mark(MARK_PREFIX + name)
+
+
 def warn(*parts: Any) -> None:
     """A warning on the browser's console (stdout under CPython)."""
     message = " ".join(str(part) for part in parts)
