@@ -9,8 +9,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server import api, bundle, metrics, mpy, pages, ws
-from server.engines import BY_KEY, engine_bundles, engine_config
+from server import api, bundle, metrics, mpy, pages, startup_snapshot, ws
+from server.engines import BY_KEY, engine_bundles, engine_config, snapshot_bundle
 from server.headers import SecurityHeaders, content_security_policy
 from server.limits import host_names, own_origins
 from server.services import Services
@@ -19,6 +19,7 @@ from server.sources import Source
 from server.vendor import (
     MICROPYTHON,
     PACKAGES,
+    PYODIDE,
     PYSCRIPT,
     ImmutableFiles,
     check_installed,
@@ -69,6 +70,7 @@ def create_app(
             ],
             Route("/client-{digest}.zip", bundle.archive),
             Route("/client-{digest}/{name:path}", bundle.source),
+            Route("/pyodide-snapshot-{key}" + startup_snapshot.SUFFIX, startup_snapshot.serve),
             Mount("/public", StaticFiles(directory=settings.public_dir)),
             Mount("/client", StaticFiles(directory=settings.client_dir)),
             *vendor_mounts,
@@ -91,7 +93,20 @@ def create_app(
         key: content_security_policy(origins, allow_eval=True, worker=BY_KEY[key].worker)
         for key in bundles
     }
+    app.state.startup_snapshot = snapshot = (
+        startup_snapshot.load_or_make(
+            settings.snapshot_dir,
+            PYODIDE.directory(settings.node_modules),
+            snapshot_bundle(bundles),
+        )
+        if settings.startup_snapshot
+        else None
+    )
     app.state.pyscript_configs = {
+        key: engine_config(BY_KEY[key], bundles[key], vendor_urls, snapshot) for key in bundles
+    }
+    # ?snapshot=off: the runtime boots the normal way (the benchmark's comparison).
+    app.state.booting_configs = {
         key: engine_config(BY_KEY[key], bundles[key], vendor_urls) for key in bundles
     }
     app.state.registry = metrics.registry_for(services)

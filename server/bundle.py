@@ -24,6 +24,7 @@ from server.vendor import IMMUTABLE
 HASH_LENGTH = 12
 PYTHON = "text/x-python"
 BRIDGE_URL = "/public/bridge.js"
+SNAPSHOT_OFF = "off"  # ?snapshot=off: Pyodide boots the normal way, for comparison
 # PyScript plugins the dashboard does not use; each would be another request at start-up.
 UNUSED_PLUGINS = (
     "codemirror",
@@ -138,9 +139,13 @@ async def source(request: Request) -> Response:
 
 
 def config_endpoint(engine: str) -> Callable[[Request], Awaitable[Response]]:
+    """The config a page of `engine` embeds; `?snapshot=off`: the one that boots Pyodide."""
+
     async def config(request: Request) -> Response:
-        return JSONResponse(
-            request.app.state.pyscript_configs[engine], headers={"Cache-Control": "no-cache"}
+        booting = request.query_params.get("snapshot") == SNAPSHOT_OFF
+        configs = (
+            request.app.state.booting_configs if booting else request.app.state.pyscript_configs
         )
+        return JSONResponse(configs[engine], headers={"Cache-Control": "no-cache"})
 
     return config

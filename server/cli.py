@@ -299,6 +299,13 @@ def parser(prog: str = MODULE_PROG) -> argparse.ArgumentParser:
         "client, and the benchmark measured it slower on loopback)",
     )
     cli.add_argument(
+        "--no-startup-snapshot",
+        dest="startup_snapshot",
+        action="store_false",
+        help="pages boot Pyodide the normal way, not from the start-up snapshot the server "
+        "otherwise makes under Node (once per client version, kept in .cache/)",
+    )
+    cli.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="(default %(default)s)"
     )
     return cli
@@ -356,6 +363,7 @@ def main(argv: list[str] | None = None, prog: str = MODULE_PROG) -> None:
         record_segment_bytes=args.record_segment_mb,
         history=args.history,
         retention_s=args.retention,
+        startup_snapshot=args.startup_snapshot,
     )
     configure_logging(settings.log_level)
     try:

@@ -13,7 +13,10 @@ from typing import NamedTuple
 
 from server import mpy
 from server.bundle import ClientBundle, pyscript_config
-from server.vendor import MICROPYTHON, PYODIDE, micropython_interpreter
+from server.startup_snapshot import StartupSnapshot
+from server.vendor import MICROPYTHON, PYODIDE, PYODIDE_LOADER, micropython_interpreter
+
+SNAPSHOT_FETCH = "/public/snapshot-fetch.mjs"  # the loader's import
 
 
 class Runtime(StrEnum):
@@ -33,10 +36,12 @@ class RuntimeFacts:
     steps: tuple[str, ...]
     script_type: str  # PyScript's <script type=…> that starts this runtime
     idle_type: str  # PyScript's other type, which the page configures but never runs
-    interpreter: Callable[[dict[str, str]], str]  # the vendor mounts' URLs -> interpreter URL
+    # The vendor mounts' URLs and the start-up snapshot (if any) -> the interpreter's URL.
+    interpreter: Callable[[dict[str, str], StartupSnapshot | None], str]
     bundle: Callable[[Path, Path], ClientBundle]  # client dir, shims dir -> what it loads
     # What the runtime fetches as it starts, so the page can ask for all of it at once.
-    preloads: Callable[[dict[str, str]], list[Preload]]
+    preloads: Callable[[dict[str, str], StartupSnapshot | None], list[Preload]]
+    snapshots: bool = False  # starts from a StartupSnapshot where the server has one
 
 
 def pyodide_bundle(client_dir: Path, shims_dir: Path) -> ClientBundle:
@@ -48,21 +53,35 @@ def micropython_bundle(client_dir: Path, shims_dir: Path) -> ClientBundle:
     return ClientBundle.build(client_dir, shims_dir, mpy.compile_module)
 
 
-def pyodide_interpreter(vendor_urls: dict[str, str]) -> str:
-    return f"{vendor_urls[PYODIDE.mount]}/pyodide.mjs"
+def pyodide_interpreter(vendor_urls: dict[str, str], snapshot: StartupSnapshot | None) -> str:
+    """Pyodide itself, or our loader that starts it from `snapshot`. PyScript takes a URL for
+    a module only if it ends in .mjs or .js, so the pinned Pyodide's URL comes last."""
+    pinned = f"{vendor_urls[PYODIDE.mount]}/pyodide.mjs"
+    if snapshot is None:
+        return pinned
+    return (
+        f"{PYODIDE_LOADER}?snapshot={snapshot.url}&bytes={snapshot.heap_bytes}"
+        f"&digest={snapshot.digest}&runtime={pinned}"
+    )
 
 
-def pyodide_preloads(vendor_urls: dict[str, str]) -> list[Preload]:
+def pyodide_preloads(
+    vendor_urls: dict[str, str], snapshot: StartupSnapshot | None
+) -> list[Preload]:
     base = vendor_urls[PYODIDE.mount]
-    modules = [
-        Preload(pyodide_interpreter(vendor_urls), True),
-        Preload(f"{base}/pyodide.asm.mjs", True),
-    ]
+    modules = [Preload(pyodide_interpreter(vendor_urls, snapshot), True)]
+    snapshots = []
+    if snapshot is not None:
+        modules += [Preload(SNAPSHOT_FETCH, True), Preload(f"{base}/pyodide.mjs", True)]
+        snapshots.append(Preload(snapshot.url, False))
+    modules.append(Preload(f"{base}/pyodide.asm.mjs", True))
     fetched = ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
-    return modules + [Preload(f"{base}/{name}", False) for name in fetched]
+    return modules + snapshots + [Preload(f"{base}/{name}", False) for name in fetched]
 
 
-def micropython_preloads(vendor_urls: dict[str, str]) -> list[Preload]:
+def micropython_preloads(
+    vendor_urls: dict[str, str], snapshot: StartupSnapshot | None
+) -> list[Preload]:
     base = vendor_urls[MICROPYTHON.mount]
     return [
         Preload(micropython_interpreter(base), True),  # our loader, which sets the heap size
@@ -87,6 +106,7 @@ RUNTIMES = {
         interpreter=pyodide_interpreter,
         bundle=pyodide_bundle,
         preloads=pyodide_preloads,
+        snapshots=True,
     ),
     Runtime.MICROPYTHON: RuntimeFacts(
         name="MicroPython",
@@ -100,7 +120,7 @@ RUNTIMES = {
         ),
         script_type="mpy",
         idle_type="py",
-        interpreter=lambda urls: micropython_interpreter(urls[MICROPYTHON.mount]),
+        interpreter=lambda urls, _: micropython_interpreter(urls[MICROPYTHON.mount]),
         bundle=micropython_bundle,
         preloads=micropython_preloads,
     ),
@@ -181,11 +201,23 @@ def engine_bundles(client_dir: Path, shims_dir: Path) -> dict[str, ClientBundle]
 
 
 def engine_config(
-    engine: Engine, bundle: ClientBundle, vendor_urls: dict[str, str]
+    engine: Engine,
+    bundle: ClientBundle,
+    vendor_urls: dict[str, str],
+    snapshot: StartupSnapshot | None = None,
 ) -> dict[str, object]:
-    """The PyScript config of a Python engine, with the interpreter its runtime needs."""
+    """The PyScript config of a Python engine, with the interpreter its runtime needs (started
+    from `snapshot` where the runtime can be)."""
     if engine.facts is None:
         raise ValueError(f"{engine.key} is not run by PyScript")
-    return pyscript_config(
-        engine.facts.interpreter(vendor_urls), bundle, engine.unpacked, engine.worker
+    interpreter = engine.facts.interpreter(vendor_urls, snapshot)
+    return pyscript_config(interpreter, bundle, engine.unpacked, engine.worker)
+
+
+def snapshot_bundle(bundles: dict[str, ClientBundle]) -> ClientBundle:
+    """The client archive a start-up snapshot imports: the one its runtime's engines load."""
+    return next(
+        bundles[engine.key]
+        for engine in PYSCRIPT_ENGINES
+        if engine.facts is not None and engine.facts.snapshots
     )

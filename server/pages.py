@@ -26,10 +26,18 @@ from client.protocol import (
     WINDOW_SIZES,
     Message,
 )
-from server.bundle import BRIDGE_URL, idle_config
-from server.engines import BY_KEY, COMPARABLE, DEFAULT_ENGINE, LABELS, Engine, Preload
+from server.bundle import BRIDGE_URL, SNAPSHOT_OFF, idle_config
+from server.engines import (
+    BY_KEY,
+    COMPARABLE,
+    DEFAULT_ENGINE,
+    LABELS,
+    Engine,
+    Preload,
+)
 from server.services import Services
 from server.settings import ROOT
+from server.startup_snapshot import StartupSnapshot
 from server.vendor import CHART_LIBRARY, CODEMIRROR, EDITOR_FILES, LIGHTWEIGHT_CHARTS, PYSCRIPT
 
 TEMPLATES = Jinja2Templates(directory=ROOT / "server" / "templates")
@@ -151,19 +159,29 @@ class PageHead(NamedTuple):
 
 
 def page_head(
-    engine: Engine, vendor_urls: dict[str, str], pyscript_chunks: list[str], client_files: list[str]
+    engine: Engine,
+    vendor_urls: dict[str, str],
+    pyscript_chunks: list[str],
+    client_files: list[str],
+    snapshot: StartupSnapshot | None = None,
 ) -> PageHead:
-    """The scripts and preloads that start `engine`, in the order the page needs them."""
+    """The scripts and preloads that start `engine` (from `snapshot` if its runtime can be),
+    in the order the page needs them."""
     if engine.facts is None:
         return PageHead([], [], [engine.script])
     pyscript_core = f"{vendor_urls[PYSCRIPT.mount]}/core.js"
     preloads = [Preload(BRIDGE_URL, module=True)] if engine.early_socket else []
     preloads += [Preload(url, module=True) for url in [pyscript_core, *pyscript_chunks]]
     if not engine.worker:  # a worker fetches its runtime and the client itself
-        preloads += engine.facts.preloads(vendor_urls)
+        preloads += engine.facts.preloads(vendor_urls, snapshot)
         preloads += [Preload(url, module=False) for url in client_files]
     classic = [EARLY_SOCKET_SCRIPT] if engine.early_socket else []
-    return PageHead(classic, preloads, [BOOT_SCRIPT, pyscript_core])
+    modules = [BOOT_SCRIPT, pyscript_core]
+    if snapshot is not None and engine.facts.snapshots and not engine.worker:
+        # The loader starts restoring the snapshot as it runs: from here, while PyScript starts,
+        # rather than once PyScript imports it (the same module, so it runs once).
+        modules.insert(1, engine.facts.interpreter(vendor_urls, snapshot))
+    return PageHead(classic, preloads, modules)
 
 
 def batch_setting(request: Request) -> str:
@@ -209,11 +227,19 @@ async def dashboard(request: Request) -> Response:
     chosen = BY_KEY[engine]
     bundles = request.app.state.bundles
     client_files = bundles[engine].preloads(chosen.unpacked) if engine in bundles else []
+    booting = request.query_params.get("snapshot") == SNAPSHOT_OFF
     context["head"] = page_head(
-        chosen, request.app.state.vendor_urls, request.app.state.pyscript_chunks, client_files
+        chosen,
+        request.app.state.vendor_urls,
+        request.app.state.pyscript_chunks,
+        client_files,
+        None if booting else request.app.state.startup_snapshot,
     )
     if chosen.facts is not None:
-        config = request.app.state.pyscript_configs[engine]
+        configs = (
+            request.app.state.booting_configs if booting else request.app.state.pyscript_configs
+        )
+        config = configs[engine]
         # The config itself, not its URL: PyScript would fetch that only once its core runs,
         # a round trip on the way to the interpreter that the page need not make.
         context["pyscript_config"] = orjson.dumps(config).decode()

@@ -47,6 +47,7 @@ class Settings:
     record_segment_bytes: int = DEFAULT_RECORD_SEGMENT_BYTES
     history: str = DEFAULT_HISTORY  # sqlite:///PATH, or none
     retention_s: float = DEFAULT_RETENTION_S
+    startup_snapshot: bool = True  # Pyodide pages start from a snapshot the server makes
     root: Path = ROOT
 
     @property
@@ -64,6 +65,10 @@ class Settings:
     @property
     def micropython_shims_dir(self) -> Path:
         return self.root / "shims" / "micropython"
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.root / ".cache" / "pyodide-snapshots"
 
     @property
     def node_modules(self) -> Path:

@@ -59,6 +59,8 @@ PACKAGES = (PYODIDE, PYSCRIPT, MICROPYTHON, AXE, LIGHTWEIGHT_CHARTS, CODEMIRROR)
 # Our loader of the pinned MicroPython: it starts the build with a heap that never grows a
 # second area, which works around a defect of 1.27.0's collector (see the loader).
 MICROPYTHON_LOADER = "/public/micropython-runtime.mjs"
+# Our loader of the pinned Pyodide: it starts it from the server's start-up snapshot.
+PYODIDE_LOADER = "/public/pyodide-runtime.mjs"
 
 
 def micropython_loader_uri(root: Path) -> str:

@@ -234,10 +234,16 @@ def test_client_package_source_is_served_for_the_browser(server: RunningServer) 
     assert response.text == (ROOT / "client" / "protocol.py").read_text()
 
 
-# Each engine's config and its interpreter's URL. MicroPython's is our loader
-# (public/micropython-runtime.mjs), told where the pinned build is: the group.
+# Each engine's config and its interpreter's URL: our loaders (public/pyodide-runtime.mjs, which
+# starts from the server's snapshot, and public/micropython-runtime.mjs), told where the pinned
+# build is: the group.
 PYSCRIPT_PAGES = [
-    ("py", "/pyscript.json", r"(/vendor/pyodide/[\d.]+/pyodide\.mjs)"),
+    (
+        "py",
+        "/pyscript.json",
+        r"/public/pyodide-runtime\.mjs\?snapshot=/pyodide-snapshot-\w+\.bin\.gz&bytes=\d+"
+        r"&digest=\w+&runtime=(/vendor/pyodide/[\d.]+/pyodide\.mjs)",
+    ),
     (
         "mpy",
         "/pyscript-mpy.json",

@@ -17,6 +17,7 @@ from server.engines import (
 )
 from server.pages import page_head
 from server.settings import Settings
+from server.startup_snapshot import StartupSnapshot
 
 VENDOR_URLS = {
     "pyodide": "/vendor/pyodide/1",
@@ -64,18 +65,54 @@ def test_compare_offers_every_engine_but_the_worker():
     assert [key for key, _ in COMPARABLE] == ["py", "mpy", "js"]
 
 
-def page_head_of(key: str, client_files: list[str]):
-    return page_head(BY_KEY[key], VENDOR_URLS, ["/vendor/pyscript/1/core-x.js"], client_files)
+SNAPSHOT = StartupSnapshot("0123abcd", b"", 31_457_424, "c1d2")
+LOADER = (
+    "/public/pyodide-runtime.mjs?snapshot=/pyodide-snapshot-0123abcd.bin.gz&bytes=31457424"
+    "&digest=c1d2&runtime=/vendor/pyodide/1/pyodide.mjs"
+)
+
+
+def page_head_of(key: str, client_files: list[str], snapshot: StartupSnapshot | None = None):
+    chunks = ["/vendor/pyscript/1/core-x.js"]
+    return page_head(BY_KEY[key], VENDOR_URLS, chunks, client_files, snapshot)
 
 
 def test_the_page_preloads_what_its_engine_fetches_as_it_starts():
     head = page_head_of("py", ["/client-1.zip"])
     hrefs = [link.href for link in head.preloads]
     assert hrefs[:2] == ["/vendor/pyscript/1/core.js", "/vendor/pyscript/1/core-x.js"]
+    assert "/vendor/pyodide/1/pyodide.mjs" in hrefs
     assert "/vendor/pyodide/1/pyodide.asm.wasm" in hrefs
     assert hrefs[-1] == "/client-1.zip"
     assert head.modules == ["/public/boot.js", "/vendor/pyscript/1/core.js"]
     assert head.classic_scripts == []
+
+
+def test_a_pyodide_page_with_a_snapshot_starts_its_loader_and_fetches_the_snapshot_at_once(
+    bundles,
+):
+    head = page_head_of("py", ["/client-1.zip"], SNAPSHOT)
+    hrefs = [link.href for link in head.preloads]
+    assert LOADER in hrefs
+    assert SNAPSHOT.url in hrefs
+    assert not next(link for link in head.preloads if link.href == SNAPSHOT.url).module
+    # Run from the head, not only when PyScript imports it: the restore starts sooner.
+    assert head.modules == ["/public/boot.js", LOADER, "/vendor/pyscript/1/core.js"]
+    assert (
+        engine_config(BY_KEY["py"], bundles["py"], VENDOR_URLS, SNAPSHOT)["interpreter"] == LOADER
+    )
+
+
+def test_the_worker_loads_the_snapshot_itself_and_micropython_has_none(bundles):
+    worker = page_head_of("py-worker", ["/client-1.zip"], SNAPSHOT)
+    assert worker.modules == ["/public/boot.js", "/vendor/pyscript/1/core.js"]
+    assert engine_config(BY_KEY["py-worker"], bundles["py"], VENDOR_URLS, SNAPSHOT)[
+        "interpreter"
+    ] == (LOADER)
+    micropython = page_head_of("mpy", [], SNAPSHOT)
+    assert not any("snapshot" in link.href for link in micropython.preloads)
+    interpreter = engine_config(BY_KEY["mpy"], bundles["mpy"], VENDOR_URLS, SNAPSHOT)["interpreter"]
+    assert "snapshot" not in str(interpreter)
 
 
 def test_a_worker_page_preloads_no_runtime_and_micropython_opens_its_socket_early():
