@@ -164,7 +164,7 @@ class Engine:
 
 
 ENGINES = (
-    Engine("py", "Python · Pyodide", Runtime.PYODIDE, "/pyscript.json"),
+    Engine("py", "Python · Pyodide", Runtime.PYODIDE, "/pyscript.json", early_socket=True),
     Engine(
         "py-worker",
         "Python · Pyodide in a worker",

@@ -1,5 +1,6 @@
-"""The MicroPython page opens its WebSocket before the runtime starts (public/connect.js) and the
-engine adopts it: what the socket heard meanwhile reaches the engine whole and in order.
+"""The MicroPython and Pyodide pages open their WebSocket before the runtime starts
+(public/connect.js) and the engine adopts it: what the socket heard meanwhile reaches the engine
+whole and in order.
 
 The runtime is held back (its wasm request is parked) until the socket has heard enough, so
 the buffering is certain rather than a matter of timing. Every socket the page opens is watched
@@ -30,19 +31,19 @@ HEARD_BEFORE_START = 20  # messages the early socket hears before the runtime ma
 EARLY_MESSAGES_KEPT = 250  # public/connect.js: past this the early socket is given up
 NORMAL_CLOSURE = 1000
 SERVICE_RESTART = 1012
-WASM = "**/micropython.wasm"
+WASMS = {"mpy": "**/micropython.wasm", "py": "**/pyodide.asm.wasm"}
 
 # One evaluation, so the socket's count and the engine's describe the same instant.
 SNAPSHOT = "() => ({sockets: window.__sockets, metrics: window.tickscope.metrics()})"
 
 
 class HeldRuntime:
-    """Parks the page's requests for MicroPython's wasm until `release()`."""
+    """Parks the page's requests for its runtime's wasm until `release()`."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, engine: str = "mpy") -> None:
         self.parked: list[Route] = []
         self.released = False
-        page.route(WASM, self._on_request)
+        page.route(WASMS[engine], self._on_request)
 
     def _on_request(self, route: Route) -> None:
         if self.released:
@@ -76,11 +77,11 @@ def slow_server() -> Iterator[RunningServer]:
         yield running
 
 
-def open_held(page: Page, server: RunningServer, heard: str) -> None:
-    """Open the MicroPython page with its runtime held back until `heard` holds."""
-    held = HeldRuntime(page)
+def open_held(page: Page, server: RunningServer, heard: str, engine: str = "mpy") -> None:
+    """Open `engine`'s page with its runtime held back until `heard` holds."""
+    held = HeldRuntime(page, engine)
     # Unbatched: each message the socket hears is one the store counts.
-    page.goto(f"{server.url}/?engine=mpy&batch=0", wait_until="commit")
+    page.goto(f"{server.url}/?engine={engine}&batch=0", wait_until="commit")
     page.wait_for_function(heard, timeout=LIVE_TIMEOUT_MS)
     assert page.evaluate("() => document.documentElement.dataset.state") != "live"
     held.release()
@@ -105,14 +106,16 @@ def check_whole_and_in_order(seen: dict[str, Any], metrics: dict[str, Any]) -> N
     assert metrics["ready_ms"] is not None
 
 
+@pytest.mark.parametrize("engine", list(WASMS))
 def test_the_engine_adopts_the_early_socket_and_gets_all_it_heard_in_order(
-    watched_page: Page, slow_server: RunningServer, page_log: PageLog
+    watched_page: Page, slow_server: RunningServer, page_log: PageLog, engine: str
 ) -> None:
     open_held(
         watched_page,
         slow_server,
         f"() => window.__sockets.length > 0 && window.__sockets[0].messages >= "
         f"{HEARD_BEFORE_START}",
+        engine,
     )
     state = watched_page.evaluate(SNAPSHOT)
     [socket] = state["sockets"]  # adopted: the engine opened no socket of its own
@@ -185,7 +188,7 @@ def test_an_early_socket_that_closed_before_the_engine_started_is_reopened(
     assert page_log.errors == []
 
 
-@pytest.mark.parametrize("engine", ["py", "js"])
+@pytest.mark.parametrize("engine", ["js"])
 def test_other_engines_open_one_socket_of_their_own(
     watched_page: Page, server: RunningServer, engine: str
 ) -> None:

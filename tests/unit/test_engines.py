@@ -80,12 +80,16 @@ def page_head_of(key: str, client_files: list[str], snapshot: StartupSnapshot | 
 def test_the_page_preloads_what_its_engine_fetches_as_it_starts():
     head = page_head_of("py", ["/client-1.zip"])
     hrefs = [link.href for link in head.preloads]
-    assert hrefs[:2] == ["/vendor/pyscript/1/core.js", "/vendor/pyscript/1/core-x.js"]
+    assert hrefs[:3] == [
+        "/public/bridge.js",  # the early socket's (below)
+        "/vendor/pyscript/1/core.js",
+        "/vendor/pyscript/1/core-x.js",
+    ]
     assert "/vendor/pyodide/1/pyodide.mjs" in hrefs
     assert "/vendor/pyodide/1/pyodide.asm.wasm" in hrefs
     assert hrefs[-1] == "/client-1.zip"
     assert head.modules == ["/public/boot.js", "/vendor/pyscript/1/core.js"]
-    assert head.classic_scripts == []
+    assert head.classic_scripts == ["/public/connect.js"]
 
 
 def test_a_pyodide_page_with_a_snapshot_starts_its_loader_and_fetches_the_snapshot_at_once(
