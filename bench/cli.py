@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.arguments import count, positive
-from bench.modes import CHART
+from bench.modes import batch_of
 from bench.repeats import SPREAD_NAME
 from bench.report import markdown
 from bench.runner import run
@@ -41,11 +41,12 @@ def engines(text: str) -> tuple[str, ...]:
 
 def modes(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
-    batches = [name.removesuffix(CHART) for name in names]
+    batches = [batch_of(name) for name in names]
     bad = [name for name in batches if not (name == AUTO or name.isdigit())]
     if not names or bad:
         raise argparse.ArgumentTypeError(
-            f"modes are 0, N (ms) or auto, each with +chart for the chart on; got {text!r}"
+            "modes are 0, N (ms) or auto, each with +chart for the chart on and then +boot for "
+            f"Pyodide booted without its snapshot; got {text!r}"
         )
     return names
 
@@ -77,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
         "--modes",
         type=modes,
         help=(
-            "comma list of batch modes, 0|N|auto, +chart for the chart and two indicators on "
+            "comma list of batch modes, 0|N|auto, +chart for the chart and two indicators on, "
+            "+boot for Pyodide booted without its start-up snapshot "
             f"(default {','.join(defaults.modes)})"
         ),
     )
@@ -98,7 +100,10 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument(
         "--startup-runs",
         type=count,
-        help=f"cold/warm pairs per engine (default {defaults.startup_runs})",
+        help=(
+            "start-ups per engine, each cold, reloaded and in a new tab "
+            f"(default {defaults.startup_runs}; 1 with --quick)"
+        ),
     )
     cli.add_argument(
         "--live-timeout",

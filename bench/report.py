@@ -9,12 +9,16 @@ from bench.modes import UNBATCHED
 from bench.repeats import EN_DASH, SPREAD_NAME, cells_of, repetitions
 from bench.slow_device import MAX_WIRE_P95_MS, SETTLE_S, WATCH_S
 from bench.targets import (
+    COMPARE_TARGETS,
     JS,
+    MAX_WARM_START_VS_JS,
     MICROPYTHON_STARTUP_TARGETS,
     PANEL,
     PYTHON,
     RUN_TARGETS,
+    SNAPSHOT_STARTUP_TARGETS,
     STARTUP_TARGETS,
+    TIMES,
     Target,
 )
 
@@ -164,15 +168,61 @@ def run_columns(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, Cell]]:
     return columns
 
 
+def started_from(result: Mapping[str, Any]) -> str:
+    """How the runs' pages started: Pyodide from its snapshot, booted, or (other runtimes) -."""
+    sources = {
+        dig(run, phase, "snapshot", "source") or "boot"  # no loader: the pinned Pyodide booted
+        for run in result.get("runs") or []
+        for phase in ("cold", "warm", "new_tab")
+    }
+    if result.get("snapshot") is None or not sources:
+        return MISSING
+    return "/".join(sorted(sources))
+
+
+def snapshot_kb(result: Mapping[str, Any]) -> str:
+    """The snapshot as the first cold start fetched it (gzipped) / as the cache keeps it."""
+    runs = result.get("runs") or []
+    facts = dig(runs[0], "cold", "snapshot") if runs else None
+    if not facts or facts.get("wire_bytes") is None:
+        return MISSING
+    return f"{facts['wire_bytes'] / BYTES_PER_KB:.0f} / {facts['cached_bytes'] / BYTES_PER_KB:.0f}"
+
+
 STARTUP_COLUMNS: list[tuple[str, Cell]] = [
-    ("engine", text("engine")),
+    ("engine", lambda result: str(result.get("label") or result.get("engine"))),
+    ("started from", started_from),
     ("runs", lambda result: str(len(result.get("runs") or []))),
     ("cold ms", number(0, "cold_ms")),
-    ("warm ms", number(0, "warm_ms")),
+    ("reload ms", number(0, "warm_ms")),
+    ("new tab ms", number(0, "new_tab_ms")),
     ("cold KB fetched", fetched("cold")),
-    ("warm KB fetched", fetched("warm")),
+    ("reload KB fetched", fetched("warm")),
+    ("snapshot KB wire / cache", snapshot_kb),
     *[(f"{target.key} {MET}", flag(target)) for target in STARTUP_TARGETS],
 ]
+COMPARE_COLUMNS: list[tuple[str, Cell]] = [
+    ("panes", lambda result: " + ".join(result.get("engines") or [])),
+    ("runs", lambda result: str(len(result.get("runs") or []))),
+    ("both live, cold ms", number(0, "cold_ms")),
+    ("both live, reload ms", number(0, "warm_ms")),
+    *[(f"{target.key} {MET}", flag(target)) for target in COMPARE_TARGETS],
+]
+
+
+def warm_ratios(startup: Sequence[Mapping[str, Any]]) -> str:
+    """Pyodide's warm start-ups (from its snapshot) over the JS engine's, in the same run."""
+    by_label = {row.get("label") or row.get("engine"): row for row in startup}
+    python, js = by_label.get(PYTHON), by_label.get(JS)
+    if not python or not js:
+        return ""
+    ratios = []
+    for key, name in (("warm_ms", "reload"), ("new_tab_ms", "new tab")):
+        if python.get(key) and js.get(key):
+            ratios.append(f"{name} {python[key] / js[key]:.1f}{TIMES}")
+    if not ratios:
+        return ""
+    return f"Pyodide / JS warm: {', '.join(ratios)} (target ≤ {MAX_WARM_START_VS_JS:g}{TIMES})."
 
 
 def legend(targets: Sequence[Target]) -> str:
@@ -333,7 +383,17 @@ def markdown(data: Mapping[str, Any]) -> str:
             table(STARTUP_COLUMNS, startup),
             "",
             f"Targets (issue 4): {legend(STARTUP_TARGETS)}; "
-            f"mpy (issue 9): {legend(MICROPYTHON_STARTUP_TARGETS)}.",
+            f"mpy (issue 9): {legend(MICROPYTHON_STARTUP_TARGETS)}; "
+            f"Pyodide from its snapshot (issue 22): {legend(SNAPSHOT_STARTUP_TARGETS)}. "
+            + warm_ratios(startup),
+        ]
+    compare = data.get("compare_startup")
+    if compare:
+        parts += [
+            "",
+            "/compare, from navigation until both panes are live: " + spread_note([compare], "run"),
+            "",
+            table(COMPARE_COLUMNS, [compare]),
         ]
     slow = data.get("slow_device") or []
     if slow:

@@ -21,7 +21,7 @@ from bench.repeats import SPREAD_NAME, cells
 from bench.server import RunningServer, start_server
 from bench.settings import Settings
 from bench.slow_device import measure_slow_device
-from bench.startup import measure_startup
+from bench.startup import COMPARED, measure_compare, measure_startup, startup_variants
 from bench.summary import summarize
 
 # 2: summary, plot, went_live and sustainable per run. 3: `runs` holds every repetition (its
@@ -41,7 +41,10 @@ class Outcome:
     @property
     def ok(self) -> bool:
         """Every measurement completed (whether it met its targets or not)."""
-        return not any(item.get("error") for item in self.data["runs"] + self.data["startup"])
+        compare = [self.data["compare_startup"]] if self.data.get("compare_startup") else []
+        return not any(
+            item.get("error") for item in self.data["runs"] + self.data["startup"] + compare
+        )
 
 
 @dataclass
@@ -74,19 +77,26 @@ def startup_server_args(settings: Settings) -> tuple[str, ...]:
 
 def measure_startups(
     playwright: Playwright, settings: Settings, liveness: Liveness, progress: Progress
-) -> list[Any]:
+) -> tuple[list[Any], dict[str, Any] | None]:
+    """Each engine's start-ups (Pyodide's with and without its snapshot), and /compare's
+    where both of its engines are measured."""
     progress.step("start-up: starting a server with the default market")
     try:
         with start_server(*startup_server_args(settings)) as server:
             results = []
-            for engine in settings.engines:
-                result = measure_startup(playwright, server, engine, settings, progress)
+            for engine, booting in startup_variants(settings.engines):
+                result = measure_startup(
+                    playwright, server, engine, settings, progress, booting=booting
+                )
                 liveness.record(result)
                 results.append(result)
-            return results
+            compared = set(COMPARED) <= set(settings.engines)
+            return results, measure_compare(
+                playwright, server, settings, progress
+            ) if compared else None
     except RuntimeError as error:  # the server did not start
         progress.step(f"start-up: server FAILED {error}")
-        return [{"engine": engine, "error": str(error)} for engine in settings.engines]
+        return [{"engine": engine, "error": str(error)} for engine in settings.engines], None
 
 
 def measure_cell(
@@ -213,8 +223,10 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
     try:
         progress.step(f"Chromium {browser.version} up")
         machine = machine_info(browser.version, load_at_start)
-        startup = (
-            measure_startups(playwright, settings, liveness, progress) if settings.startup else []
+        startup, compare_startup = (
+            measure_startups(playwright, settings, liveness, progress)
+            if settings.startup
+            else ([], None)
         )
         runs = [
             result
@@ -237,6 +249,7 @@ def measure_all(playwright: Playwright, settings: Settings, progress: Progress) 
         "elapsed_s": round(progress.elapsed_s(), 1),
         "load_average_at_end": load_average(),
         "startup": startup,
+        "compare_startup": compare_startup,
         "runs": runs,
         "spread": SPREAD_NAME,
         "cells": measured,

@@ -13,7 +13,7 @@ DEFAULT_ENGINES = ENGINES
 DEFAULT_LOADS = (100, 1000, 5000, 10000)  # msgs/s (issue 5)
 DEFAULT_DURATION_S = 10.0
 DEFAULT_WARMUP_S = 3.0
-DEFAULT_STARTUP_RUNS = 1
+DEFAULT_STARTUP_RUNS = 5  # start-ups per engine, each cold, reloaded, then in a new tab
 DEFAULT_REPEAT = 1  # measurements of each engine x mode x load cell, each on a fresh page
 DEFAULT_SEED = 1
 LIVE_TIMEOUT_S = 60.0
@@ -21,6 +21,7 @@ LIVE_TIMEOUT_S = 60.0
 QUICK_LOADS = (100, 1000)
 QUICK_DURATION_S = 3.0
 QUICK_WARMUP_S = 2.0
+QUICK_STARTUP_RUNS = 1
 QUICK_LIVE_TIMEOUT_S = 30.0  # Pyodide goes live in ~3.5 s here; a dead engine costs this once
 
 
@@ -50,7 +51,7 @@ class Settings:
             modes=QUICK_MODES,
             duration_s=QUICK_DURATION_S,
             warmup_s=QUICK_WARMUP_S,
-            startup_runs=DEFAULT_STARTUP_RUNS,
+            startup_runs=QUICK_STARTUP_RUNS,
             live_timeout_s=QUICK_LIVE_TIMEOUT_S,
             quick=True,
             slow_device=False,

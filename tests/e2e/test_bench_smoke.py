@@ -92,7 +92,21 @@ RUN = {
 CELL = (RUN - {"repetition"}) | {"repetitions", "spread"}
 LOAD = {"target", "symbols", "frequency_ms", "expected"}
 SERVER = {"published", "sent", "dropped"}
-STARTUP = {"engine", "error", "runs", "cold_ms", "warm_ms", "spread", "targets"}
+STARTUP = {
+    "engine",
+    "label",
+    "snapshot",
+    "error",
+    "runs",
+    "cold_ms",
+    "warm_ms",
+    "new_tab_ms",
+    "spread",
+    "targets",
+}
+# Pyodide's start-ups are measured from its snapshot, then booted the normal way.
+STARTUP_ROWS = [("py", True), ("py", False), ("js", None), ("mpy", None)]
+COMPARE_STARTUP = {"engines", "error", "runs", "cold_ms", "warm_ms", "targets"}
 SUMMARY_ENGINE = {"measured_loads", "sustainable_loads", "highest_sustainable"}
 COMPARISON = {
     "key",
@@ -214,12 +228,19 @@ def test_every_run_has_every_metric(result: dict[str, Any]) -> None:
 
 
 def test_start_up_cold_and_warm_per_engine(result: dict[str, Any]) -> None:
-    assert [entry["engine"] for entry in result["startup"]] == ENGINES
+    assert [(entry["engine"], entry["snapshot"]) for entry in result["startup"]] == STARTUP_ROWS
     for entry in result["startup"]:
-        has_keys(entry, STARTUP, f"{entry['engine']} start-up")
+        has_keys(entry, STARTUP, f"{entry['label']} start-up")
         assert entry["error"] is None, entry["error"]
-        assert is_number(entry["cold_ms"])
-        assert is_number(entry["warm_ms"])
+        for phase in ("cold_ms", "warm_ms", "new_tab_ms"):
+            assert is_number(entry[phase]), (entry["label"], phase)
+    started = [run["cold"]["snapshot"]["source"] for run in result["startup"][0]["runs"]]
+    assert started == ["snapshot"] * len(started)
+    compare = result["compare_startup"]
+    has_keys(compare, COMPARE_STARTUP, "/compare start-up")
+    assert compare["error"] is None, compare["error"]
+    assert is_number(compare["cold_ms"])
+    assert is_number(compare["warm_ms"])
 
 
 def test_summary_has_sustainable_rates_and_ratios(result: dict[str, Any]) -> None:
