@@ -170,8 +170,11 @@ def run_columns(runs: Sequence[Mapping[str, Any]]) -> list[tuple[str, Cell]]:
 
 def started_from(result: Mapping[str, Any]) -> str:
     """How the runs' pages started: Pyodide from its snapshot, booted, or (other runtimes) -."""
+    # No loader on the page: the pinned Pyodide booted, or the loader ran in a worker, where
+    # the page cannot see how it started.
+    unseen = "boot" if result.get("snapshot") is False else "in the worker"
     sources = {
-        dig(run, phase, "snapshot", "source") or "boot"  # no loader: the pinned Pyodide booted
+        dig(run, phase, "snapshot", "source") or unseen
         for run in result.get("runs") or []
         for phase in ("cold", "warm", "new_tab")
     }
