@@ -1,5 +1,5 @@
-"""Start-up as a picture: where each engine's start goes, from navigation to live, by the page's
-own marks (docs/startup.md), one bar per engine and way of starting, cold and warm.
+"""Start-up as a picture: where a start goes, from navigation to live, by the page's own marks
+(docs/startup.md): Pyodide from its snapshot, Pyodide booted, and the JS engine, cold and warm.
 
 `python -m bench.startup_plot RUN.json --output docs/images/startup.png` draws a saved run's
 start-up: each bar is the run (of the repetitions) whose time is the median of its row.
@@ -24,7 +24,8 @@ SEGMENTS = (
     ("live", "connected, first data: live", "#CC79A7"),
 )
 UNMARKED = ("navigation to live (the JS engine has no marks)", "#999999")
-BOOTED = ("page, PyScript, Pyodide booted", "#D55E00")  # a page with no `restored` mark
+BOOTED = ("page, PyScript, Pyodide booted, client imported", "#D55E00")  # no `restored` mark
+DRAWN = ("py", "js")  # the main-thread engines the picture compares (a worker's marks are its own)
 WIDTH_IN = 11.0
 ROW_IN = 0.42
 MARGINS_IN = 2.2
@@ -60,7 +61,7 @@ def segments(run: Mapping[str, Any]) -> list[tuple[float, float, str, str]]:
 
 
 def draw(data: Mapping[str, Any], output: Path) -> None:
-    rows = [row for row in data.get("startup") or [] if row.get("runs")]
+    rows = [row for row in data.get("startup") or [] if row.get("runs") and row["engine"] in DRAWN]
     bars = [
         (f"{row.get('label') or row['engine']}, {name}", run)
         for phase, name in PHASES
