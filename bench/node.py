@@ -1,38 +1,24 @@
 """The benchmarks' Node runners: a script that reads its setup as JSON on stdin and writes its
 results as JSON on stdout (engines' interpreters under Node's V8, as in Chromium)."""
 
-import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from bench.machine import code_version, cpu_model
+from server.node import NodeError, run_json
 
 NODE_TIMEOUT_S = 600
-STDERR_LINES = 6  # of a failed runner's output, in the error
-STDERR_CHARS = 900
 
 
 def run_node(runner: Path, setup: dict[str, Any], command: str) -> Any:
     """`runner`'s results for `setup`; exits with `command`'s name and the runner's last
     words if it fails."""
-    node = shutil.which("node")
-    if node is None:
-        raise SystemExit(f"{command} needs node (make install-test installs it)")
-    finished = subprocess.run(
-        [node, str(runner)],
-        input=json.dumps(setup),
-        capture_output=True,
-        text=True,
-        timeout=NODE_TIMEOUT_S,
-        check=False,
-    )
-    if finished.returncode != 0:
-        last = " ".join(finished.stderr.strip().splitlines()[-STDERR_LINES:])
-        raise SystemExit(f"{command}: the Node runner failed: {last[-STDERR_CHARS:]}")
-    return json.loads(finished.stdout)
+    try:
+        return run_json(runner, setup, NODE_TIMEOUT_S)
+    except NodeError as failure:
+        raise SystemExit(f"{command}: {failure}") from failure
 
 
 def node_version() -> str:

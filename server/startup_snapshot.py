@@ -18,8 +18,6 @@ import gzip
 import hashlib
 import json
 import logging
-import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.bundle import ClientBundle
+from server.node import NodeError, run_json
 from server.vendor import IMMUTABLE
 
 logger = logging.getLogger("tickscope.snapshot")
@@ -56,8 +55,6 @@ STDLIB_IMPORTS = (
 )
 GZIP_LEVEL = 6  # level 9 saved under 2 % more for twice the time
 MAKER_TIMEOUT_S = 120.0
-STDERR_LINES = 8  # of a failed maker's output, in the log (Node prints the failing source too)
-STDERR_CHARS = 300
 KEY_LENGTH = 16
 KEPT_FILES = 4  # snapshots of earlier client versions kept on disk (a few, for rollbacks)
 SUFFIX = ".bin.gz"
@@ -150,9 +147,6 @@ def make(
     runtime_dir: Path, bundle: ClientBundle, modules: dict[str, list[str]], output: Path
 ) -> int:
     """Runs the maker under Node; the heap's size."""
-    node = shutil.which("node")
-    if node is None:
-        raise SnapshotError("node is not installed (make install installs it)")
     with tempfile.TemporaryDirectory(prefix="tickscope-snapshot-") as work:
         archive = Path(work) / "client.zip"
         archive.write_bytes(bundle.archive)
@@ -165,20 +159,10 @@ def make(
             "output": str(output),
         }
         try:
-            finished = subprocess.run(
-                [node, str(MAKER)],
-                input=json.dumps(setup),
-                capture_output=True,
-                text=True,
-                timeout=MAKER_TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as timeout:
-            raise SnapshotError(f"the maker took over {MAKER_TIMEOUT_S:g} s") from timeout
-    if finished.returncode != 0:
-        last = finished.stderr.strip().splitlines()[-STDERR_LINES:]
-        raise SnapshotError("the maker failed: " + " | ".join(line[:STDERR_CHARS] for line in last))
-    return int(json.loads(finished.stdout)["bytes"])
+            made = run_json(MAKER, setup, MAKER_TIMEOUT_S)
+        except NodeError as failure:
+            raise SnapshotError(str(failure)) from failure
+    return int(made["bytes"])
 
 
 def prune(directory: Path) -> None:
