@@ -8,14 +8,12 @@ Whatever the client core needs that only CPython has fails here.
 
 import base64
 import io
-import json
-import shutil
-import subprocess
 import zipfile
 
 import pytest
 
 from server.engines import engine_bundles
+from server.node import NodeError, run_json
 from server.settings import Settings
 from server.vendor import micropython_loader_uri
 from tests.conftest import ROOT
@@ -43,21 +41,13 @@ def run_in_micropython(
     files: dict[str, str], modules: list[str], compiled: dict[str, bytes] | None = None
 ) -> dict:
     """Run `modules` with `files` (text) and `compiled` (bytecode) in MicroPython's file system."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is missing: `make test` needs node/npm")
     binary = {name: base64.b64encode(data).decode() for name, data in (compiled or {}).items()}
     setup = {"module": MICROPYTHON, "files": files, "binary": binary, "modules": modules}
-    completed = subprocess.run(
-        [node, str(RUNNER)],
-        input=json.dumps(setup),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
+    try:
+        result: dict = run_json(RUNNER, setup, TIMEOUT_S)
+    except NodeError as failure:
+        pytest.fail(str(failure))
+    return result
 
 
 def test_every_portable_client_test_passes_inside_micropython() -> None:
