@@ -19,7 +19,7 @@ const digest = query.get("digest");
 const pinned = await import(runtime);
 
 export const version = pinned.version;
-export const MARK_PREFIX = "tickscope:";
+const MARK_PREFIX = "tickscope:"; // as client/runtime.py's marks
 // The client package the snapshot imported, and the name its digest is kept under there.
 const DIGEST_CHECK = "import client; getattr(client, 'SNAPSHOT_DIGEST', None)";
 
@@ -33,8 +33,8 @@ const startUp = {
 };
 globalThis.tickscopeStartup = startUp;
 
-function mark(name, detail) {
-  return performance.mark(MARK_PREFIX + name, { detail });
+function mark(name) {
+  return performance.mark(MARK_PREFIX + name);
 }
 
 // Asked for as this module runs (the page's <link rel=preload> has it on its way already).

@@ -138,14 +138,25 @@ async def source(request: Request) -> Response:
     return Response("this client file is not the current one; reload the page", 404)
 
 
+def booting(request: Request) -> bool:
+    """`?snapshot=off`: Pyodide boots the normal way, not from the start-up snapshot."""
+    return request.query_params.get("snapshot") == SNAPSHOT_OFF
+
+
+def requested_config(request: Request, engine: str) -> dict[str, object]:
+    """`engine`'s PyScript config, as the request asks for it (see `booting`)."""
+    state = request.app.state
+    configs = state.booting_configs if booting(request) else state.pyscript_configs
+    config: dict[str, object] = configs[engine]
+    return config
+
+
 def config_endpoint(engine: str) -> Callable[[Request], Awaitable[Response]]:
-    """The config a page of `engine` embeds; `?snapshot=off`: the one that boots Pyodide."""
+    """The config a page of `engine` embeds."""
 
     async def config(request: Request) -> Response:
-        booting = request.query_params.get("snapshot") == SNAPSHOT_OFF
-        configs = (
-            request.app.state.booting_configs if booting else request.app.state.pyscript_configs
+        return JSONResponse(
+            requested_config(request, engine), headers={"Cache-Control": "no-cache"}
         )
-        return JSONResponse(configs[engine], headers={"Cache-Control": "no-cache"})
 
     return config

@@ -26,7 +26,7 @@ from client.protocol import (
     WINDOW_SIZES,
     Message,
 )
-from server.bundle import BRIDGE_URL, SNAPSHOT_OFF, idle_config
+from server.bundle import BRIDGE_URL, booting, idle_config, requested_config
 from server.engines import (
     BY_KEY,
     COMPARABLE,
@@ -227,19 +227,15 @@ async def dashboard(request: Request) -> Response:
     chosen = BY_KEY[engine]
     bundles = request.app.state.bundles
     client_files = bundles[engine].preloads(chosen.unpacked) if engine in bundles else []
-    booting = request.query_params.get("snapshot") == SNAPSHOT_OFF
     context["head"] = page_head(
         chosen,
         request.app.state.vendor_urls,
         request.app.state.pyscript_chunks,
         client_files,
-        None if booting else request.app.state.startup_snapshot,
+        None if booting(request) else request.app.state.startup_snapshot,
     )
     if chosen.facts is not None:
-        configs = (
-            request.app.state.booting_configs if booting else request.app.state.pyscript_configs
-        )
-        config = configs[engine]
+        config = requested_config(request, engine)
         # The config itself, not its URL: PyScript would fetch that only once its core runs,
         # a round trip on the way to the interpreter that the page need not make.
         context["pyscript_config"] = orjson.dumps(config).decode()

@@ -58,8 +58,8 @@ MAKER_TIMEOUT_S = 120.0
 KEY_LENGTH = 16
 KEPT_FILES = 4  # snapshots of earlier client versions kept on disk (a few, for rollbacks)
 SUFFIX = ".bin.gz"
-# Gzip as the file's own format, not the transfer's encoding: the page unpacks it in a worker
-# with DecompressionStream, which checks gzip's CRC. Unpacked by the browser's network stack
+# Gzip as the file's own format, not the transfer's encoding: the page unpacks it with
+# DecompressionStream, which checks gzip's CRC. Unpacked by the browser's network stack
 # (Content-Encoding), the 30 MB came to the page in small pieces, hundreds of ms slower.
 MEDIA_TYPE = "application/gzip"
 HEADERS = {"Cache-Control": IMMUTABLE}
@@ -108,9 +108,9 @@ def package_graph(sources: dict[str, bytes]) -> dict[str, set[str]]:
     }
 
 
-def portable_modules(sources: dict[str, bytes]) -> list[str]:
-    """The package's modules that import without the browser: everything but the browser
-    module and what reaches it through the package's own imports."""
+def split_modules(sources: dict[str, bytes]) -> tuple[list[str], list[str]]:
+    """The package's modules that import without the browser (everything but the browser
+    module and what reaches it through the package's own imports), and the rest."""
     graph = package_graph(sources)
     browser = {BROWSER_MODULE}
     grew = True
@@ -118,14 +118,11 @@ def portable_modules(sources: dict[str, bytes]) -> list[str]:
         reaching = {name for name, imported in graph.items() if imported & browser}
         grew = not reaching <= browser
         browser |= reaching
-    return [f"{PACKAGE}.{name}" for name in sorted(graph) if name not in browser]
-
-
-def browser_modules(sources: dict[str, bytes]) -> list[str]:
-    """The rest of the package: compiled into the snapshot, imported by the page."""
-    portable = set(portable_modules(sources))
-    every = [f"{PACKAGE}.{name}" for name in sorted(package_graph(sources))]
-    return [name for name in every if name not in portable]
+    names = sorted(graph)
+    return (
+        [f"{PACKAGE}.{name}" for name in names if name not in browser],
+        [f"{PACKAGE}.{name}" for name in names if name in browser],
+    )
 
 
 def snapshot_key(runtime_dir: Path, bundle: ClientBundle, modules: dict[str, list[str]]) -> str:
@@ -177,10 +174,8 @@ def load_or_make(
 ) -> StartupSnapshot | None:
     """The snapshot for this Pyodide and client: from the cache, or made now (seconds, once
     per client version). None, with the reason logged, where it cannot be made."""
-    modules = {
-        "imports": list(STDLIB_IMPORTS) + portable_modules(bundle.sources),
-        "compiled": browser_modules(bundle.sources),
-    }
+    portable, browser = split_modules(bundle.sources)
+    modules = {"imports": list(STDLIB_IMPORTS) + portable, "compiled": browser}
     key = snapshot_key(runtime_dir, bundle, modules)
     kept = cache_dir / f"pyodide-{key}{SUFFIX}"
     if not kept.exists():

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from server.engines import engine_bundles, snapshot_bundle
-from server.startup_snapshot import load_or_make, portable_modules
+from server.startup_snapshot import load_or_make, split_modules
 from server.vendor import PYODIDE
 from tests.conftest import ROOT, RunningServer, start_server
 from tests.integration.test_http import IMMUTABLE, parse
@@ -91,12 +91,13 @@ def test_without_the_snapshot_the_server_offers_none() -> None:
 
 def test_the_snapshot_imports_the_client_modules_that_never_touch_the_browser() -> None:
     bundle = snapshot_bundle(engine_bundles(ROOT / "client", ROOT / "shims" / "micropython"))
-    portable = portable_modules(bundle.sources)
+    portable, browser = split_modules(bundle.sources)
     for module in ("client.protocol", "client.signals", "client.store", "client.analytics"):
         assert module in portable
     # runtime touches `js`; chrome, frames and main import it (main through others too).
     for module in ("client.runtime", "client.chrome", "client.frames", "client.main"):
         assert module not in portable
+        assert module in browser
 
 
 def test_a_damaged_kept_snapshot_is_made_again(tmp_path: Path) -> None:
